@@ -1,0 +1,245 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SingleBar } from 'cli-progress';
+import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
+import { EventStore } from '@app/event-store';
+import { CallSessionsProjection, Projection, ProjectionRunner } from '@app/projections';
+import {
+  AppConfig,
+  SecretBox,
+  ServerSecret,
+  TenancyService,
+  dataSourceOptions,
+  embeddedDatabaseUrl,
+  runMigrations,
+} from '@app/platform';
+
+/** A command-line usage error: printed with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+type Values = Record<string, string | boolean | undefined>;
+type Options = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+
+/** One operator command: parses its own options and returns the JSON to print. */
+export interface Command {
+  usage: string;
+  options: Options;
+  run(values: Values, ctx: CliContext): Promise<unknown>;
+}
+
+/** Lazily opened resources shared by commands; closed once the command ends. */
+export class CliContext {
+  private ds?: DataSource;
+  constructor(readonly config: AppConfig) {}
+
+  /** DATABASE_URL, or the embedded server that `npm start` runs. */
+  get databaseUrl(): string {
+    return this.config.database.url ?? embeddedDatabaseUrl(this.config.embedded.postgresPort);
+  }
+
+  async dataSource(): Promise<DataSource> {
+    if (!this.ds) {
+      const ds = new DataSource(dataSourceOptions(this.databaseUrl, 2));
+      try {
+        await ds.initialize();
+      } catch (error) {
+        const hint = this.config.database.url ? '' : ' (DATABASE_URL is unset: is `npm start` running?)';
+        throw new Error(`cannot connect to PostgreSQL${hint}: ${(error as Error).message}`);
+      }
+      this.ds = ds;
+    }
+    return this.ds;
+  }
+
+  async tenancy(): Promise<TenancyService> {
+    const secret = ServerSecret.load(this.config.secretKey, join(this.config.embedded.dataDir, 'secret.key'));
+    return new TenancyService(await this.dataSource(), new SecretBox(secret), this.config.ingest.digestRealm);
+  }
+
+  async close(): Promise<void> {
+    await this.ds?.destroy();
+  }
+}
+
+const str = (v: Values, k: string): string | undefined => (typeof v[k] === 'string' ? v[k] : undefined);
+const list = (v: Values, k: string): string[] | undefined =>
+  str(v, k)
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+const required = (v: Values, k: string): string => {
+  const value = str(v, k);
+  if (!value) throw new UsageError(`--${k} is required`);
+  return value;
+};
+const flagged = (names: string[]): Options => Object.fromEntries(names.map((n) => [n, { type: 'string' as const }]));
+
+/** Every operator command, by name (CONTRACT.md "Operator commands"). */
+export const COMMANDS: Record<string, Command> = {
+  migrate: {
+    usage: 'migrate — apply pending database migrations (safe from several processes at once)',
+    options: {},
+    run: async (_v, ctx) => runMigrations(ctx.databaseUrl, { appRolePassword: ctx.config.database.appRolePassword }),
+  },
+  'tenant:create': {
+    usage:
+      'tenant:create --name N [--timezone Z] [--country CC] [--sla-seconds 20] [--short-abandon-seconds 5] [--extension-pattern RE]',
+    options: flagged(['name', 'timezone', 'country', 'sla-seconds', 'short-abandon-seconds', 'extension-pattern']),
+    run: async (v, ctx) => {
+      const tenant = await (
+        await ctx.tenancy()
+      ).createTenant({
+        name: required(v, 'name'),
+        timezone: str(v, 'timezone'),
+        country: str(v, 'country'),
+        slaSeconds: str(v, 'sla-seconds'),
+        shortAbandonSeconds: str(v, 'short-abandon-seconds'),
+        extensionPattern: str(v, 'extension-pattern'),
+      });
+      return { id: tenant.id };
+    },
+  },
+  'source:create': {
+    usage:
+      'source:create --tenant T --vendor nexbro|portsip|voipcloud --auth none|basic|digest|bearer|token ' +
+      '[--username U --password P] [--token K] [--timezone Z] [--name N] [--carrier C] [--extension-pattern RE] [--queues 8000,8001] ' +
+      '[--wsi-url wss://pbx:8887/wsi --wsi-username U --wsi-password P [--wsi-topics a,b] [--wsi-extensions ..] [--wsi-queues ..] [--wsi-tenants ..]]',
+    options: flagged([
+      'tenant',
+      'vendor',
+      'auth',
+      'username',
+      'password',
+      'token',
+      'timezone',
+      'name',
+      'carrier',
+      'extension-pattern',
+      'queues',
+      'wsi-url',
+      'wsi-username',
+      'wsi-password',
+      'wsi-topics',
+      'wsi-extensions',
+      'wsi-queues',
+      'wsi-tenants',
+    ]),
+    run: async (v, ctx) => {
+      const filters = {
+        ...(list(v, 'wsi-extensions') && { extensions: list(v, 'wsi-extensions') }),
+        ...(list(v, 'wsi-queues') && { queues: list(v, 'wsi-queues') }),
+        ...(list(v, 'wsi-tenants') && { tenants: list(v, 'wsi-tenants') }),
+      };
+      const source = await (
+        await ctx.tenancy()
+      ).createSource({
+        tenantId: required(v, 'tenant'),
+        vendor: required(v, 'vendor') as never,
+        auth: required(v, 'auth') as never,
+        username: str(v, 'username'),
+        password: str(v, 'password'),
+        token: str(v, 'token'),
+        timezone: str(v, 'timezone'),
+        name: str(v, 'name'),
+        carrier: str(v, 'carrier'),
+        extensionPattern: str(v, 'extension-pattern'),
+        queues: list(v, 'queues'),
+        wsiUrl: str(v, 'wsi-url'),
+        wsiUsername: str(v, 'wsi-username'),
+        wsiPassword: str(v, 'wsi-password'),
+        wsiTopics: list(v, 'wsi-topics'),
+        wsiFilters: filters,
+      });
+      return { id: source.id, webhookPath: `/webhooks/${source.id}` };
+    },
+  },
+  'projections:rebuild': {
+    usage:
+      'projections:rebuild [--projection NAME] — empty read models and rebuild them from raw_events (progress on stderr)',
+    options: flagged(['projection']),
+    run: async (v, ctx) => {
+      const all: Projection[] = [new CallSessionsProjection()];
+      const name = str(v, 'projection');
+      const chosen = name ? all.filter((p) => p.name === name) : all;
+      if (name && chosen.length === 0)
+        throw new UsageError(`unknown projection "${name}" (known: ${all.map((p) => p.name).join(', ')})`);
+      const pool = new Pool({ connectionString: ctx.databaseUrl, max: 4 });
+      try {
+        const runner = new ProjectionRunner(pool, new EventStore(pool), {
+          partitions: ctx.config.projections.partitions,
+          batchSize: ctx.config.projections.batchSize,
+        });
+        const { rows } = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM raw_events');
+        const total = Number(rows[0].n);
+        const result: Record<string, number> = {};
+        for (const projection of chosen) {
+          const bar = new SingleBar({
+            stream: process.stderr,
+            format: `${projection.name} [{bar}] {percentage}% | {value}/{total} events | {eta_formatted} left`,
+            noTTYOutput: true,
+            notTTYSchedule: 2000,
+          });
+          const started = Date.now();
+          await runner.reset(projection);
+          bar.start(total, 0);
+          result[projection.name] = await runner.catchUp(projection, (n) => bar.increment(n));
+          bar.update(Math.max(total, result[projection.name]));
+          bar.stop();
+          result[`${projection.name}Seconds`] = Math.round((Date.now() - started) / 100) / 10;
+        }
+        return { rebuilt: chosen.map((p) => p.name), events: result };
+      } finally {
+        await pool.end();
+      }
+    },
+  },
+  'source:list': {
+    usage: 'source:list --tenant T — the sources of a tenant (secrets omitted)',
+    options: flagged(['tenant']),
+    run: async (v, ctx) => (await ctx.tenancy()).listSources(required(v, 'tenant')),
+  },
+  'source:disable': {
+    usage: 'source:disable --id S — webhooks then get 404 (PortSIP stops retrying) and WSI disconnects',
+    options: flagged(['id']),
+    run: async (v, ctx) => {
+      await (await ctx.tenancy()).setSourceEnabled(required(v, 'id'), false);
+      return { id: str(v, 'id'), enabled: false };
+    },
+  },
+  'source:enable': {
+    usage: 'source:enable --id S',
+    options: flagged(['id']),
+    run: async (v, ctx) => {
+      await (await ctx.tenancy()).setSourceEnabled(required(v, 'id'), true);
+      return { id: str(v, 'id'), enabled: true };
+    },
+  },
+};
+
+/** Parses argv for a command and runs it. */
+export async function runCommand(argv: string[], config: AppConfig): Promise<unknown> {
+  const [name, ...rest] = argv;
+  const command = name ? COMMANDS[name] : undefined;
+  if (!command) throw new UsageError(name ? `unknown command "${name}"` : 'no command given');
+  let values: Values;
+  try {
+    ({ values } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false }) as {
+      values: Values;
+    });
+  } catch (error) {
+    throw new UsageError(`${name}: ${(error as Error).message}`);
+  }
+  const ctx = new CliContext(config);
+  try {
+    return await command.run(values, ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** The usage text listing every command. */
+export function usage(): string {
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage}`);
+  return `usage: npm run -s cli -- <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}

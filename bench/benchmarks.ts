@@ -1,0 +1,16 @@
+import { appendBenchmark } from './append.bench';
+import { emmettBenchmark } from './emmett.bench';
+import { ingestBenchmark } from './ingest.bench';
+import type { Benchmark } from './lib/benchmark';
+import { projectionsBenchmark } from './projections.bench';
+
+/**
+ * Every benchmark `npm run bench` runs, in this order. A new benchmark lives in its own
+ * `bench/<name>.bench.ts` and is added here; the runner and the report need no change.
+ */
+export const BENCHMARKS: readonly Benchmark[] = [
+  appendBenchmark,
+  emmettBenchmark,
+  ingestBenchmark,
+  projectionsBenchmark,
+];

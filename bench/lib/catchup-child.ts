@@ -1,0 +1,161 @@
+import 'reflect-metadata';
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'pg';
+import { EventStore, START_CHECKPOINT } from '@app/event-store';
+import { CallSessionsProjection } from '@app/projections/call-sessions/call-sessions.projection';
+import type { Projection } from '@app/projections/runner/projection';
+import { ProjectionRunner } from '@app/projections/runner/projection-runner';
+import { serveParent } from './child';
+import { QueryTimer, QueryTimes } from './query-timing';
+
+/**
+ * A projection process for the projections benchmark, with a ProjectionRunner of its own (own
+ * process, own pool, like a worker process). `catchUp`: runs catchUp of the call-sessions
+ * projection, with every query timed by kind so the report can say where the time went.
+ * `observe`: samples the lag of call-sessions (advanced by the app's worker) and of a no-op
+ * projection that this process advances itself, polling every 100 ms — away from the app's
+ * event loop, so a busy app neither delays the samples nor the reference.
+ */
+
+export interface CatchUpProgress {
+  /** Events applied so far. */
+  events: number;
+  seconds: number;
+  /** catchUp returned: every partition caught up. */
+  done: boolean;
+  times: QueryTimes;
+}
+
+/** SQL text → phase of a projection batch (see ProjectionRunner and CallSessionsProjection). */
+export const PROJECTION_PHASES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^(BEGIN|COMMIT|ROLLBACK)/, 'begin/commit'],
+  [/pg_try_advisory_xact_lock/, 'partition lock'],
+  [/pg_snapshot_xmin/, 'readAfter (batch keys)'],
+  [/JOIN raw_events e ON/, 'load events of touched calls'],
+  [/FROM sources s JOIN tenants/, 'source settings'],
+  [/INSERT INTO call_sessions/, 'upsert call_sessions'],
+  [/DELETE FROM call_legs/, 'delete call_legs'],
+  [/INSERT INTO call_legs/, 'insert call_legs'],
+  [/projection_checkpoints/, 'checkpoint read/save'],
+];
+
+let runner: ProjectionRunner | undefined;
+let pool: Pool | undefined;
+let timer: QueryTimer | undefined;
+let catching: { started: number; events: number; done: boolean; failed?: unknown; ended?: number } | undefined;
+
+/** The reference of the lag measurement: a projection whose apply does nothing. */
+export const NOOP_PROJECTION: Projection = { name: 'bench-noop', tables: [], apply: () => Promise.resolve() };
+
+export interface LagSamples {
+  /** Max over partitions of ProjectionRunner.lag() seconds, per sample. */
+  callSessions: number[];
+  noop: number[];
+}
+
+let observing: { stop: () => Promise<LagSamples> } | undefined;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function maxLag(r: ProjectionRunner, projection: Projection): Promise<number> {
+  return Math.max(...(await r.lag(projection)).map((l) => l.seconds));
+}
+
+/** Starts the no-op projection's checkpoints at the end of the store, so it has no backlog. */
+async function startAtEnd(r: ProjectionRunner, store: EventStore, p: Pool, partitions: number): Promise<void> {
+  const { rows } = await p.query<{ tx_id: string; position: string }>(
+    // Qualified: bare names would sort the text output columns ('99999' > '100000').
+    'SELECT tx_id::text, position::text FROM raw_events ORDER BY raw_events.tx_id DESC, raw_events.position DESC LIMIT 1',
+  );
+  const end = rows[0] ? { txId: rows[0].tx_id, position: rows[0].position } : START_CHECKPOINT;
+  for (let i = 0; i < partitions; i++) {
+    await store.saveCheckpoint(r.checkpointName(NOOP_PROJECTION, i), START_CHECKPOINT, end);
+  }
+}
+
+serveParent(
+  {
+    prepare(args: { databaseUrl: string; partitions: number; batchSize: number }) {
+      timer = new QueryTimer(PROJECTION_PHASES);
+      pool = timer.instrument(
+        new Pool({ connectionString: args.databaseUrl, max: 4, application_name: 'cdr-bench-catchup' }),
+      );
+      pool.on('error', () => undefined);
+      runner = new ProjectionRunner(pool, new EventStore(pool), {
+        partitions: args.partitions,
+        batchSize: args.batchSize,
+      });
+      return null;
+    },
+    async observe(args: { sampleMs: number; pollMs: number }): Promise<null> {
+      if (!runner || !pool) throw new Error('prepare first');
+      const r = runner;
+      const store = new EventStore(pool);
+      await startAtEnd(r, store, pool, r.options.partitions);
+      const callSessions = new CallSessionsProjection();
+      const samples: LagSamples = { callSessions: [], noop: [] };
+      let stopped = false;
+      const follow = (async () => {
+        while (!stopped) {
+          for (let p = 0; p < r.options.partitions; p++) await r.runPartition(NOOP_PROJECTION, p, 1000);
+          await sleep(args.pollMs);
+        }
+      })();
+      const sample = (async () => {
+        while (!stopped) {
+          const next = performance.now() + args.sampleMs;
+          const [a, b] = await Promise.all([maxLag(r, callSessions), maxLag(r, NOOP_PROJECTION)]);
+          samples.callSessions.push(a);
+          samples.noop.push(b);
+          await sleep(Math.max(0, next - performance.now()));
+        }
+      })();
+      observing = {
+        stop: async () => {
+          stopped = true;
+          await Promise.all([follow, sample]);
+          return samples;
+        },
+      };
+      return null;
+    },
+    stopObserving(): Promise<LagSamples> {
+      if (!observing) throw new Error('not observing');
+      return observing.stop();
+    },
+    async lagNow(): Promise<number> {
+      if (!runner) throw new Error('prepare first');
+      return maxLag(runner, new CallSessionsProjection());
+    },
+    /** Starts catchUp of call-sessions and returns at once; `progress` tells how far it got. */
+    startCatchUp(): null {
+      if (!runner || !timer) throw new Error('prepare first');
+      const state = { started: performance.now(), events: 0, done: false } as NonNullable<typeof catching>;
+      catching = state;
+      runner
+        .catchUp(new CallSessionsProjection(), (n) => (state.events += n))
+        .then(
+          () => {
+            state.done = true;
+            state.ended = performance.now();
+          },
+          (e: unknown) => {
+            state.failed = e;
+            state.ended = performance.now();
+          },
+        );
+      return null;
+    },
+    progress(): CatchUpProgress {
+      if (!catching || !timer) throw new Error('not catching up');
+      if (catching.failed !== undefined) {
+        throw catching.failed instanceof Error ? catching.failed : new Error(JSON.stringify(catching.failed));
+      }
+      const seconds = ((catching.ended ?? performance.now()) - catching.started) / 1000;
+      return { events: catching.events, seconds, done: catching.done, times: timer.times };
+    },
+  },
+  async () => {
+    await pool?.end();
+  },
+);

@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { serveParent } from './child';
+
+/**
+ * A server under HTTP load, in a process of its own so that its RSS and CPU are its own and the
+ * harness never shares its event loop. `ingest`: the real ingest app (IngestModule on appRoot /
+ * createHttpApp, Redis queue, group commit, product defaults). `reference`: the bare `http`
+ * server of reference-server.ts. Each gets a tenant with a PortSIP source of auth `none` and one
+ * of auth `token`. Only what a kind needs is loaded: the reference never loads Nest.
+ */
+
+export interface ServerInfo {
+  port: number;
+  tenantId: string;
+  sources: Array<{ id: string; auth: 'none' | 'token' }>;
+  token: string;
+}
+
+export interface ServerStats {
+  /** RSS now and the highest RSS sampled (every 100 ms) since the previous stats call. */
+  rssBytes: number;
+  peakRssBytes: number;
+  /** CPU time of this process since the previous stats call. */
+  cpuSeconds: number;
+}
+
+/** The X-Pbx-Token of both kinds' `token` source. */
+const TOKEN = 'bench_0123456789abcdefABCDEF';
+
+let close: (() => Promise<void>) | undefined;
+let peak = 0;
+let cpu = process.cpuUsage();
+setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 100).unref();
+
+serveParent(
+  {
+    async start(args: { kind: 'ingest' | 'reference'; databaseUrl: string; env?: Record<string, string> }) {
+      if (args.kind === 'ingest') {
+        const { startApp, portsipTenant } = await import('./ingest-app');
+        const { IngestModule } = await import('../../apps/ingest/ingest.module');
+        const { TenancyService } = await import('@app/platform');
+        const { app, port } = await startApp(args.databaseUrl, [IngestModule], args.env);
+        close = () => app.close();
+        const t = await portsipTenant(app.get(TenancyService), 'bench-ingest', ['none', 'token'], TOKEN);
+        return { port, tenantId: t.tenantId, sources: t.sources, token: TOKEN } satisfies ServerInfo;
+      }
+      const { startReferenceServer } = await import('./reference-server');
+      const tenantId = randomUUID();
+      const sources = [
+        { id: randomUUID(), auth: 'none' as const },
+        { id: randomUUID(), auth: 'token' as const },
+      ];
+      // The same pool size as the product's default (DATABASE_POOL_SIZE=20); at most 4 are busy.
+      const pool = new Pool({ connectionString: args.databaseUrl, max: 20, application_name: 'cdr-bench-reference' });
+      pool.on('error', () => undefined);
+      const server = await startReferenceServer(
+        pool,
+        sources.map((s) => ({ id: s.id, tenantId, token: s.auth === 'token' ? TOKEN : null })),
+      );
+      close = async () => {
+        await server.close();
+        await pool.end();
+      };
+      return { port: server.port, tenantId, sources, token: TOKEN } satisfies ServerInfo;
+    },
+    stats(): ServerStats {
+      const rssBytes = process.memoryUsage.rss();
+      const used = process.cpuUsage(cpu);
+      cpu = process.cpuUsage();
+      const out = { rssBytes, peakRssBytes: Math.max(peak, rssBytes), cpuSeconds: (used.user + used.system) / 1e6 };
+      peak = rssBytes;
+      return out;
+    },
+  },
+  async () => {
+    await close?.();
+  },
+);

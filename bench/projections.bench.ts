@@ -1,0 +1,337 @@
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'pg';
+import { EventStore } from '@app/event-store';
+import { CallSessionsProjection, Projection, ProjectionRunner } from '@app/projections';
+import { TenancyService } from '@app/platform';
+import { IngestModule } from '../apps/ingest/ingest.module';
+import { WorkerModule } from '../apps/worker/worker.module';
+import { Benchmark, BenchContext, BenchmarkOutput, Figure, figure } from './lib/benchmark';
+import type { CatchUpProgress, LagSamples } from './lib/catchup-child';
+import { BenchChild, startChild } from './lib/child';
+import { copyEvents } from './lib/copy';
+import { createScratchDatabase } from './lib/database';
+import { clearBenchQueues, portsipTenant, startApp } from './lib/ingest-app';
+import { LoadGenerator, LoadResult, LoadTarget, assertClean, eventsPerSecond } from './lib/load';
+import { MixedCallStream, insertFleet, makeFleet } from './lib/mixed-events';
+import { PortsipEventGenerator } from './lib/portsip-events';
+import { describeTimes, mergeTimes } from './lib/query-timing';
+import { repoRoot } from './lib/root';
+import { timed } from './lib/timing';
+import { callTemplates } from './lib/webhook-bodies';
+
+// BENCH_PROJECTION_EVENTS only to try the benchmark quickly; the report's figures use the default.
+const EVENTS = Number(process.env.BENCH_PROJECTION_EVENTS) || 1_000_000;
+const TENANTS_PER_VENDOR = 12;
+const PARTITIONS = 4;
+const BATCH = 2000;
+// About five events per call: a day of traffic for this many events.
+const CALLS_PER_SECOND = EVENTS / 5 / 86_400;
+const COPY_CHUNK = 25_000;
+/** A catch-up still running after this long is stopped; its rate over the window is reported. */
+const CATCHUP_BUDGET_SECONDS = 30;
+
+// 5,000 events/s as 100 webhooks/s of 50-event arrays: single-event webhooks at that rate
+// saturate the in-process app on 2 cores (see the ingest benchmark), and the lag is the point here.
+const LAG_REQUESTS_PER_SECOND = 100;
+const LAG_EVENTS_PER_REQUEST = 50;
+const LAG_EVENTS_PER_SECOND = LAG_REQUESTS_PER_SECOND * LAG_EVENTS_PER_REQUEST;
+const LAG_SECONDS = 20;
+const LAG_SAMPLE_MS = 500;
+const LAG_TENANTS = 8;
+
+/** Generates the stream chunk by chunk and COPYs each chunk (two in flight) while the next is made. */
+async function load(pool: Pool, stream: MixedCallStream, total: number, ctx: BenchContext): Promise<number> {
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let generated = 0;
+  let copied = 0;
+  let lastLog = performance.now();
+  while (generated < total && failure === undefined) {
+    const events = stream.next(Math.min(COPY_CHUNK, total - generated));
+    generated += events.length;
+    const p = (async () => {
+      const client = await pool.connect();
+      try {
+        // Await first: `copied += await ...` would read `copied` before the await and lose updates.
+        const rows = await copyEvents(client, events);
+        copied += rows;
+      } finally {
+        client.release();
+      }
+    })().catch((e: unknown) => void (failure ??= e));
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    if (inFlight.size >= 2) await Promise.race(inFlight);
+    if (performance.now() - lastLog > 10_000) {
+      lastLog = performance.now();
+      ctx.log(`loaded ${copied.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} events`);
+    }
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
+  if (copied !== total) throw new Error(`COPY stored ${copied} of ${total} events`);
+  return copied;
+}
+
+/**
+ * Cold catch-up by `runners` processes at once. Runs to the end, or stops them after
+ * CATCHUP_BUDGET_SECONDS (the rate over that window is then the figure, and it says so).
+ */
+async function catchUpWith(
+  databaseUrl: string,
+  runners: number,
+): Promise<{ events: number; seconds: number; done: boolean; detail: string }> {
+  const children: BenchChild[] = [];
+  try {
+    for (let i = 0; i < runners; i++) children.push(startChild('catchup-child'));
+    await Promise.all(
+      children.map((c) => c.call('prepare', { databaseUrl, partitions: PARTITIONS, batchSize: BATCH })),
+    );
+    const started = performance.now();
+    await Promise.all(children.map((c) => c.call('startCatchUp')));
+    let progress: CatchUpProgress[];
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      progress = await Promise.all(children.map((c) => c.call<CatchUpProgress>('progress')));
+      if (progress.every((p) => p.done) || performance.now() - started > CATCHUP_BUDGET_SECONDS * 1000) break;
+    }
+    const done = progress.every((p) => p.done);
+    const seconds = done ? Math.max(...progress.map((p) => p.seconds)) : (performance.now() - started) / 1000;
+    const events = progress.reduce((s, p) => s + p.events, 0);
+    const runnerMs = progress.reduce((s, p) => s + p.seconds * 1000, 0);
+    return { events, seconds, done, detail: describeTimes(mergeTimes(progress.map((p) => p.times)), runnerMs) };
+  } finally {
+    // Stopping mid-run rolls back the batch in flight; the next reset waits for it.
+    await Promise.all(children.map((c) => c.close()));
+  }
+}
+
+async function moveToEnd(pool: Pool, runner: ProjectionRunner, projection: Projection): Promise<void> {
+  const store = new EventStore(pool);
+  const { rows } = await pool.query<{ tx_id: string; position: string }>(
+    // Qualified: bare names would sort the text output columns ('99999' > '100000').
+    'SELECT tx_id::text, position::text FROM raw_events ORDER BY raw_events.tx_id DESC, raw_events.position DESC LIMIT 1',
+  );
+  const end = { txId: rows[0].tx_id, position: rows[0].position };
+  for (let p = 0; p < PARTITIONS; p++) {
+    const name = runner.checkpointName(projection, p);
+    await store.saveCheckpoint(name, await store.getCheckpoint(name), end);
+  }
+}
+
+function p95(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? Number.NaN;
+}
+
+interface LagOutcome {
+  samples: LagSamples;
+  drainSeconds: number;
+  load: LoadResult;
+}
+
+/**
+ * The ingest app with the worker in this process (as a standalone deployment runs them), a
+ * steady paced load from the load generator, and lag sampled by an observer process that also
+ * advances the no-op reference projection.
+ */
+async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<LagOutcome> {
+  await clearBenchQueues();
+  const { app, url } = await startApp(databaseUrl, [IngestModule, WorkerModule], {
+    PROJECTION_PARTITIONS: String(PARTITIONS),
+    PROJECTION_BATCH_SIZE: String(BATCH),
+  });
+  const loadgen = LoadGenerator.start();
+  const observer = startChild('catchup-child');
+  try {
+    const tenancy = app.get(TenancyService);
+    const targets: LoadTarget[] = [];
+    for (let i = 0; i < LAG_TENANTS; i++) {
+      const t = await portsipTenant(tenancy, `lag-${i + 1}`, ['none']);
+      targets.push({ path: `/webhooks/${t.sources[0].id}`, headers: {} });
+    }
+    const templates = callTemplates(
+      new PortsipEventGenerator({ tenants: 1, sourcesPerTenant: 1, seed: 77 }).next(1200),
+    );
+    await observer.call('prepare', { databaseUrl, partitions: PARTITIONS, batchSize: BATCH });
+    await observer.call('observe', { sampleMs: LAG_SAMPLE_MS, pollMs: 100 });
+    ctx.log(
+      `lag: ${LAG_REQUESTS_PER_SECOND} requests/s of ${LAG_EVENTS_PER_REQUEST} events for ${LAG_SECONDS} s, evenly paced`,
+    );
+    let load: LoadResult;
+    let samples: LagSamples;
+    try {
+      load = await loadgen.run({
+        url,
+        targets,
+        templates,
+        runId: 500,
+        eventsPerRequest: LAG_EVENTS_PER_REQUEST,
+        paced: { requestsPerSecond: LAG_REQUESTS_PER_SECOND, seconds: LAG_SECONDS, maxInFlight: 64 },
+      });
+    } finally {
+      samples = await observer.call<LagSamples>('stopObserving');
+    }
+    assertClean('lag load', load);
+    const loadEnded = performance.now();
+    let drainSeconds = Number.NaN;
+    while (performance.now() - loadEnded < 30_000) {
+      if ((await observer.call<number>('lagNow')) === 0) {
+        drainSeconds = (performance.now() - loadEnded) / 1000;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return { samples, drainSeconds, load };
+  } finally {
+    await observer.close();
+    await loadgen.close();
+    await app.close();
+    await clearBenchQueues().catch(() => undefined);
+  }
+}
+
+async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
+  const scratch = await createScratchDatabase(ctx.databaseUrl, 'cdr_bench_projections');
+  const pool = new Pool({ connectionString: scratch.url, max: 4, application_name: 'cdr-bench' });
+  pool.on('error', (e) => ctx.log(`idle connection error: ${e.message}`));
+  const figures: Figure[] = [];
+  const notes: string[] = [];
+  try {
+    const { tenants, sources } = makeFleet(TENANTS_PER_VENDOR, 20_251_125);
+    await insertFleet(pool, tenants, sources);
+    const day = Date.UTC(2026, 0, 12);
+    const stream = new MixedCallStream(sources, {
+      seed: 4242,
+      root: repoRoot(),
+      startMs: day,
+      callsPerSecond: CALLS_PER_SECOND,
+    });
+    ctx.log(`generating and loading ${EVENTS.toLocaleString('en-US')} mixed-vendor events with COPY`);
+    const loaded = await timed(() => load(pool, stream, EVENTS, ctx));
+    ctx.log(`loaded in ${loaded.seconds.toFixed(1)} s; VACUUM ANALYZE`);
+    await pool.query('VACUUM (ANALYZE) raw_events');
+    await pool.query('CHECKPOINT').catch(() => undefined);
+
+    // Reference: one aggregation pass over the same events, into a table.
+    const ref = await timed(() =>
+      pool.query(`CREATE TABLE bench_call_aggregate AS
+        SELECT tenant_id, source_id, call_key, count(*) AS events, min(occurred_at) AS first_at, max(occurred_at) AS last_at
+        FROM raw_events WHERE call_key IS NOT NULL GROUP BY tenant_id, source_id, call_key`),
+    );
+    const calls = ref.result.rowCount ?? 0;
+    const refRate = EVENTS / ref.seconds;
+    ctx.log(`SQL aggregation: ${Math.round(refRate)} events/s (${ref.seconds.toFixed(1)} s, ${calls} calls)`);
+    await pool.query('DROP TABLE bench_call_aggregate');
+    const refName = 'one SQL aggregation pass (GROUP BY call) into a table — a lower bound of the work';
+
+    const store = new EventStore(pool);
+    const resetRunner = new ProjectionRunner(pool, store, { partitions: PARTITIONS, batchSize: BATCH });
+    const callSessions = new CallSessionsProjection();
+    for (const runners of [1, 2]) {
+      await resetRunner.reset(callSessions);
+      await pool.query('CHECKPOINT').catch(() => undefined);
+      ctx.log(`catch-up with ${runners} runner${runners > 1 ? 's' : ''}`);
+      const r = await catchUpWith(scratch.url, runners);
+      if (r.done) {
+        if (r.events !== EVENTS) throw new Error(`catch-up applied ${r.events} of ${EVENTS} events`);
+        const { rows } = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM call_sessions');
+        if (Number(rows[0].n) !== calls) throw new Error(`call_sessions holds ${rows[0].n} calls, expected ${calls}`);
+      }
+      const rate = r.events / r.seconds;
+      const who = runners === 1 ? '1 runner' : `${runners} runners in parallel`;
+      const how = r.done
+        ? `all ${EVENTS.toLocaleString('en-US')} events in ${r.seconds.toFixed(1)} s, call_sessions checked to hold every call`
+        : `stopped after ${r.seconds.toFixed(0)} s with ${r.events.toLocaleString('en-US')} of ${EVENTS.toLocaleString('en-US')} events applied (${Math.round((r.events / EVENTS) * 100)}%)`;
+      ctx.log(`${who}: ${Math.round(rate)} events/s, ${how}; ${r.detail}`);
+      figures.push(
+        figure(`cold catch-up of call-sessions, ${who}`, 'events/s', rate, { name: refName, value: refRate }),
+      );
+      notes.push(`${who}: ${how}; time by phase${runners > 1 ? ' (runners summed)' : ''}: ${r.detail}`);
+    }
+
+    // The lag test starts from a caught-up projection: a stopped catch-up leaves a backlog whose age
+    // would be the lag. Checkpoints at the store's end stand for "caught up" (what is behind them
+    // is not looked at again; only the new tenants' calls matter here).
+    await moveToEnd(pool, resetRunner, callSessions);
+    ctx.log('lag under steady ingest');
+    const lag = await lagUnderLoad(scratch.url, ctx);
+    const { callSessions: ours, noop } = lag.samples;
+    ctx.log(
+      `lag max ${Math.max(...ours).toFixed(2)} s, p95 ${p95(ours).toFixed(2)} s ` +
+        `(no-op: ${Math.max(...noop).toFixed(2)} / ${p95(noop).toFixed(2)} s)`,
+    );
+    const rateLabel = `${LAG_EVENTS_PER_SECOND.toLocaleString('en-US')} events/s`;
+    const lagName = (what: string) => `${what} lag of a no-op projection, same load, polled every 100 ms`;
+    figures.push(
+      figure(
+        `projection lag at ${rateLabel}, max`,
+        's',
+        Math.max(...ours),
+        { name: lagName('max'), value: Math.max(...noop) },
+        false,
+      ),
+      figure(`projection lag at ${rateLabel}, p95`, 's', p95(ours), { name: lagName('p95'), value: p95(noop) }, false),
+    );
+
+    const mix = Object.entries(stream.calls)
+      .map(([v, n]) => `${v} ${n.toLocaleString('en-US')}`)
+      .join(', ');
+    notes.unshift(
+      `${EVENTS.toLocaleString('en-US')} events of ${calls.toLocaleString('en-US')} calls (${mix}), one simulated day, ` +
+        `${tenants.length} tenants (one source each), mean raw payload ${Math.round(stream.rawBytes / EVENTS)} bytes; ` +
+        `generated and COPY-loaded in ${loaded.seconds.toFixed(0)} s, then VACUUM ANALYZE`,
+      `catch-up: PROJECTION_PARTITIONS ${PARTITIONS}, batch ${BATCH}, each runner a process of its own ` +
+        `(ProjectionRunner.catchUp) from empty read models, stopped after ${CATCHUP_BUDGET_SECONDS} s if not done`,
+      `lag: ingest app and worker in one process (IngestModule + WorkerModule, product defaults), ${LAG_TENANTS} ` +
+        `PortSIP tenants, ${LAG_REQUESTS_PER_SECOND} webhooks/s of ${LAG_EVENTS_PER_REQUEST}-event arrays evenly paced ` +
+        `for ${LAG_SECONDS} s: achieved ${Math.round(eventsPerSecond(lag.load)).toLocaleString('en-US')} events/s` +
+        `${lag.load.skipped ? ` (${lag.load.skipped} requests not sent: 64 unanswered)` : ''}, HTTP p50 ` +
+        `${lag.load.latencyMs.p50.toFixed(1)} ms, p99 ${lag.load.latencyMs.p99.toFixed(1)} ms; ProjectionRunner.lag() ` +
+        `max over partitions sampled every ${LAG_SAMPLE_MS} ms from another process (${ours.length} samples); ` +
+        `call-sessions caught up ${lag.drainSeconds.toFixed(1)} s after the load stopped`,
+    );
+    return { figures, notes };
+  } finally {
+    await pool.end();
+    await scratch.drop();
+  }
+}
+
+export const projectionsBenchmark: Benchmark = {
+  name: 'projections',
+  title: 'Projection catch-up and lag',
+  description: `
+How fast the call-sessions read model is built from the store, and how far it trails a steady
+ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
+
+- _Cold catch-up_: about a million mixed-vendor events — one simulated day of PortSIP
+  (\`call_start\`, \`cdr_target_*\`, \`call_cdr\`), Nexbro (\`CALL_*\` lifecycle) and VoIPcloud
+  (\`user_*\`, \`queue_call\`, \`ring_group_call\`, \`voicemail\`, recordings) calls, built from the
+  payloads in \`libs/vendors/*/__fixtures__\` with unique call ids and times, made store-ready by
+  the vendor adapters and COPY-loaded in the order they happened (calls overlap, so one call's
+  events are spread over the stream) into a database of its own with matching tenants and
+  sources. Then \`ProjectionRunner.catchUp\` of call-sessions from empty read models with
+  \`PROJECTION_PARTITIONS\` 4 and batches of 2000: once with one runner, once with two runners in
+  parallel, each a process of its own like two workers. Events applied per second over the
+  whole pass — or, when a pass takes longer than 30 s, over those 30 s, after which it is stopped
+  and the notes say how far it got (only the start of the pass is then measured).
+- _Reference_: one SQL aggregation pass over the same \`raw_events\` into a table
+  (\`SELECT tenant_id, source_id, call_key, count(*), min(occurred_at), max(occurred_at) … GROUP BY\`),
+  which PostgreSQL may run in parallel. It is a **lower bound of the work**, not an equivalent: it
+  reads no payloads, folds nothing and writes one narrow row per call, where the projection reads
+  every event's keys in gap-safe batches, re-loads the payloads of each touched call, folds it and
+  upserts a call row and its legs. A ratio well below 1 is expected; it shows how far we are from
+  the cost of merely reading the events once.
+- _Lag under steady ingest_: the ingest app and the worker (IngestModule + WorkerModule, product
+  defaults, doorbell on Redis) in one process on the same database, starting from a caught-up
+  projection (checkpoints at the store's end), 5,000 events/s for 20 s as
+  an evenly paced 100 webhooks/s of 50-event PortSIP arrays over 8 tenants (single-event
+  webhooks at that rate saturate the app on 2 cores, see the ingest benchmark), and
+  \`ProjectionRunner.lag()\` (age of the oldest event not yet applied, max over partitions)
+  sampled every 500 ms from another process; max and p95 over the samples. _Reference_: the lag
+  of a projection that does nothing, advanced by a ProjectionRunner in that other process
+  polling every 100 ms under the same load — the floor set by gap-safe visibility and polling,
+  so the ratio says how much the call-sessions work and the doorbell path add.`,
+  run,
+};

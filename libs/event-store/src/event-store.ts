@@ -1,0 +1,311 @@
+import { isUtf8 } from 'node:buffer';
+import { Pool } from 'pg';
+import { Queryable } from '@app/platform/database/pg-pool';
+import { CheckpointConflictError, InvalidEventError } from './event-store.errors';
+import { AppendResult, Checkpoint, NewEvent, START_CHECKPOINT, StoredEvent } from './event-store.types';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UINT = /^\d+$/;
+
+// Each event's bytes travel once: as text when they are valid UTF-8 (half the size of bytea's
+// hex), and jsonb is parsed from that same text unless JS had to prepare a jsonb-safe payload.
+// One statement per batch: claim the dedup keys (in key order, so concurrent batches lock
+// them in the same order and cannot deadlock), then insert only the events whose claim was
+// won, in input order. A concurrent claim of the same key waits for the other transaction
+// and then counts as a duplicate.
+const APPEND_SQL = `
+WITH input AS (
+  SELECT * FROM unnest(
+    $1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::text[],
+    $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[], $13::uuid[],
+    $14::text[], $15::bytea[], $16::text[]
+  ) WITH ORDINALITY AS t(tenant_id, source_id, vendor, type, recognized, problem, dedup_key,
+    occurred_at, call_key, session_key, extension, queue, delivery_id, raw_text, raw_bin, payload, ord)
+),
+firsts AS (
+  SELECT DISTINCT ON (source_id, dedup_key) * FROM input ORDER BY source_id, dedup_key, ord
+),
+claimed AS (
+  INSERT INTO event_dedup (source_id, dedup_key, tenant_id)
+  SELECT source_id, dedup_key, tenant_id FROM firsts ORDER BY source_id, dedup_key
+  ON CONFLICT DO NOTHING
+  RETURNING source_id, dedup_key
+)
+INSERT INTO raw_events (tenant_id, source_id, vendor, type, recognized, problem, dedup_key,
+  occurred_at, call_key, session_key, extension, queue, delivery_id, raw, payload)
+SELECT f.tenant_id, f.source_id, f.vendor, f.type, f.recognized, f.problem, f.dedup_key,
+  f.occurred_at, f.call_key, f.session_key, f.extension, f.queue, f.delivery_id,
+  coalesce(convert_to(f.raw_text, 'UTF8'), f.raw_bin), coalesce(f.payload::jsonb, f.raw_text::jsonb)
+FROM firsts f JOIN claimed c USING (source_id, dedup_key)
+ORDER BY f.ord
+RETURNING position::text, source_id, dedup_key`;
+
+// Only transactions older than every one still running are visible, so a later read can
+// never discover an event below the checkpoint: positions may commit out of order, but
+// (tx_id, position) below the snapshot's xmin is final.
+const readAfterSql = (columns: string, partitioned: boolean) => `
+SELECT ${columns}
+FROM raw_events
+WHERE (tx_id, position) > ($1::xid8, $2::bigint)
+  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+  ${partitioned ? 'AND get_byte(uuid_send(tenant_id), 15) = ANY($4::int[])' : ''}
+ORDER BY raw_events.tx_id, raw_events.position -- qualified: bare names would sort the text output columns
+LIMIT $3`;
+
+const FULL_COLUMNS = `position::text, tx_id::text AS tx_id, tenant_id, source_id, vendor, type, recognized, problem,
+  dedup_key, occurred_at, received_at, call_key, session_key, extension, queue, delivery_id, raw, payload`;
+// Projections re-load what they need per key; the batch itself only has to say what changed.
+const KEY_COLUMNS = `position::text, tx_id::text AS tx_id, tenant_id, source_id, vendor, type, recognized, NULL AS problem,
+  dedup_key, occurred_at, received_at, call_key, session_key, extension, queue, delivery_id, NULL AS raw, NULL AS payload`;
+
+/** Options of readAfter. */
+export interface ReadOptions {
+  /** Only events of tenants in this partition (see tenantPartition). */
+  partition?: { index: number; count: number };
+  /** `keys`: everything but raw and payload (null), for readers that re-load per key. */
+  fields?: 'full' | 'keys';
+}
+
+/** The last bytes of tenant ids that fall in a partition (see tenantPartition). */
+export function partitionBytes(index: number, count: number): number[] {
+  const out: number[] = [];
+  for (let b = index; b < 256; b += count) out.push(b);
+  return out;
+}
+
+/** The partition of a tenant among `count`, as readAfter's partition filter computes it in SQL. */
+export function tenantPartition(tenantId: string, count: number): number {
+  return parseInt(tenantId.slice(-2), 16) % count;
+}
+
+interface RawRow {
+  position: string;
+  tx_id: string;
+  tenant_id: string;
+  source_id: string;
+  vendor: string;
+  type: string;
+  recognized: boolean;
+  problem: string | null;
+  dedup_key: string;
+  occurred_at: Date | null;
+  received_at: Date;
+  call_key: string | null;
+  session_key: string | null;
+  extension: string | null;
+  queue: string | null;
+  delivery_id: string | null;
+  raw: Buffer;
+  payload: unknown;
+}
+
+/** The append-only event store: idempotent batch append, gap-safe reads and checkpoints. */
+export class EventStore {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Appends events in one transaction (or in the caller's, when `client` is given). An event
+   * whose (source, dedup key) is already stored — or appears earlier in the same batch — is
+   * reported as a duplicate and not stored again.
+   */
+  async append(events: readonly NewEvent[], client?: Queryable): Promise<AppendResult> {
+    if (events.length === 0) return { outcomes: [], accepted: 0, duplicates: 0 };
+    events.forEach(validate);
+    const cols = toColumns(events);
+    // One statement is atomic on its own: no BEGIN/COMMIT round trips unless the caller has a
+    // transaction. Named, so each connection plans it once.
+    const result = await (client ?? this.pool).query<{ position: string; source_id: string; dedup_key: string }>({
+      name: 'cdr_event_store_append',
+      text: APPEND_SQL,
+      values: cols,
+    } as never);
+
+    const stored = new Map<string, string>();
+    for (const row of result.rows) stored.set(`${row.source_id}\u0000${row.dedup_key}`, row.position);
+    let accepted = 0;
+    const outcomes = events.map((e) => {
+      const key = `${e.sourceId.toLowerCase()}\u0000${text(e.dedupKey)}`;
+      const position = stored.get(key);
+      if (position === undefined) return { status: 'duplicate' as const };
+      stored.delete(key); // later copies in the same batch are duplicates
+      accepted++;
+      return { status: 'stored' as const, position };
+    });
+    return { outcomes, accepted, duplicates: events.length - accepted };
+  }
+
+  /** Reads up to `limit` committed events after `checkpoint`, never skipping one that commits later. */
+  async readAfter(
+    checkpoint: Checkpoint,
+    limit: number,
+    client?: Queryable,
+    options: ReadOptions = {},
+  ): Promise<StoredEvent[]> {
+    assertCheckpoint(checkpoint);
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
+    const { partition, fields = 'full' } = options;
+    if (
+      partition &&
+      !(partition.count >= 1 && partition.count <= 256 && partition.index >= 0 && partition.index < partition.count)
+    ) {
+      throw new RangeError('partition index must be in [0, count) with count in [1, 256]');
+    }
+    const sql = readAfterSql(fields === 'keys' ? KEY_COLUMNS : FULL_COLUMNS, Boolean(partition));
+    const params: unknown[] = [checkpoint.txId, checkpoint.position, limit];
+    // The partition's byte values, so the filter can use the (tenant byte, tx_id, position) index.
+    if (partition) params.push(partitionBytes(partition.index, partition.count));
+    const { rows } = await (client ?? this.pool).query<RawRow>(sql, params);
+    return rows.map(fromRow);
+  }
+
+  /** The checkpoint of a reader after its last event (START_CHECKPOINT when `events` is empty). */
+  static checkpointAfter(events: readonly StoredEvent[], current: Checkpoint = START_CHECKPOINT): Checkpoint {
+    const last = events[events.length - 1];
+    return last ? { txId: last.txId, position: last.position } : current;
+  }
+
+  /** The saved checkpoint of a named reader; START_CHECKPOINT if it never saved one. */
+  async getCheckpoint(name: string, client?: Queryable): Promise<Checkpoint> {
+    const { rows } = await (client ?? this.pool).query<{ tx_id: string; position: string }>(
+      'SELECT tx_id::text AS tx_id, position::text FROM projection_checkpoints WHERE name = $1',
+      [name],
+    );
+    return rows[0] ? { txId: rows[0].tx_id, position: rows[0].position } : { ...START_CHECKPOINT };
+  }
+
+  /**
+   * Moves a named checkpoint from `expected` to `next` (compare-and-set). Use the same client as
+   * the read-model writes so both commit or neither; throws CheckpointConflictError if another
+   * runner moved it first.
+   */
+  async saveCheckpoint(name: string, expected: Checkpoint, next: Checkpoint, client?: Queryable): Promise<void> {
+    assertCheckpoint(expected);
+    assertCheckpoint(next);
+    const q = client ?? this.pool;
+    const isStart = expected.txId === '0' && expected.position === '0';
+    // The first save creates the row; every later one must find it exactly where it was read.
+    const { rowCount } = isStart
+      ? await q.query(
+          `INSERT INTO projection_checkpoints AS c (name, tx_id, position)
+           VALUES ($1, $2::xid8, $3::bigint)
+           ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position, updated_at = now()
+           WHERE c.tx_id = '0' AND c.position = 0`,
+          [name, next.txId, next.position],
+        )
+      : await q.query(
+          `UPDATE projection_checkpoints SET tx_id = $4::xid8, position = $5::bigint, updated_at = now()
+           WHERE name = $1 AND tx_id = $2::xid8 AND position = $3::bigint`,
+          [name, expected.txId, expected.position, next.txId, next.position],
+        );
+    if (rowCount !== 1) throw new CheckpointConflictError(name);
+  }
+}
+
+/**
+ * JSON text for the jsonb column, which rejects what JSON.parse accepts in two cases: U+0000 and
+ * lone UTF-16 surrogates. Only then is the value re-serialised with those replaced by U+FFFD, so
+ * no event is ever refused for its payload; the exact bytes stay in `raw` regardless.
+ */
+export function toPayloadJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'null';
+  return /\\u(0000|d[89a-f])/i.test(text) ? JSON.stringify(jsonbSafe(value)) : text;
+}
+
+const safeText = (t: string) => t.replaceAll('\u0000', '\ufffd').toWellFormed();
+
+function jsonbSafe(v: unknown): unknown {
+  if (typeof v === 'string') return safeText(v);
+  if (Array.isArray(v)) return (v as unknown[]).map(jsonbSafe);
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [safeText(k), jsonbSafe(x)]));
+  return v;
+}
+
+function validate(e: NewEvent, i: number): void {
+  if (!UUID.test(e.tenantId)) throw new InvalidEventError(i, 'tenantId must be a UUID');
+  if (!UUID.test(e.sourceId)) throw new InvalidEventError(i, 'sourceId must be a UUID');
+  if (e.deliveryId != null && !UUID.test(e.deliveryId)) throw new InvalidEventError(i, 'deliveryId must be a UUID');
+  if (!e.vendor) throw new InvalidEventError(i, 'vendor is required');
+  if (!e.type) throw new InvalidEventError(i, 'type is required');
+  if (!e.dedupKey) throw new InvalidEventError(i, 'dedupKey is required');
+  if (!Buffer.isBuffer(e.raw)) throw new InvalidEventError(i, 'raw must be a Buffer');
+  if (e.occurredAt && Number.isNaN(e.occurredAt.getTime()))
+    throw new InvalidEventError(i, 'occurredAt is not a valid date');
+}
+
+function assertCheckpoint(c: Checkpoint): void {
+  if (!UINT.test(c.txId) || !UINT.test(c.position))
+    throw new RangeError('checkpoint txId and position must be unsigned integers');
+}
+
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+const BACKSLASH_U = Buffer.from('\\u');
+
+/** The bytes as a string when PostgreSQL text can carry them unchanged (valid UTF-8, no NUL). */
+function asText(raw: Buffer): string | null {
+  return isUtf8(raw) && !raw.includes(0) ? raw.toString('utf8') : null;
+}
+
+/**
+ * Whether PostgreSQL's jsonb parser reads these bytes exactly as JSON.parse does. It differs only
+ * on `\u` escapes (U+0000, lone surrogates) and a leading byte-order mark, so anything with
+ * those gets its jsonb from JS instead.
+ */
+function jsonbParsesAlike(raw: Buffer): boolean {
+  return !raw.includes(BACKSLASH_U) && !raw.subarray(0, 3).equals(BOM);
+}
+
+function payloadOf(raw: Buffer): string {
+  const start = raw.subarray(0, 3).equals(BOM) ? 3 : 0;
+  return toPayloadJson(JSON.parse(raw.toString('utf8', start)));
+}
+
+// PostgreSQL text cannot hold U+0000; such values can only come from a hostile payload.
+const text = (v: string | null | undefined): string | null => (v == null ? null : v.replaceAll('\u0000', '\ufffd'));
+
+function toColumns(events: readonly NewEvent[]): unknown[][] {
+  const cols: unknown[][] = Array.from({ length: 16 }, () => new Array<unknown>(events.length));
+  events.forEach((e, i) => {
+    cols[0][i] = e.tenantId;
+    cols[1][i] = e.sourceId.toLowerCase();
+    cols[2][i] = text(e.vendor);
+    cols[3][i] = text(e.type);
+    cols[4][i] = e.recognized;
+    cols[5][i] = text(e.problem);
+    cols[6][i] = text(e.dedupKey);
+    cols[7][i] = e.occurredAt ? e.occurredAt.toISOString() : null;
+    cols[8][i] = text(e.callKey);
+    cols[9][i] = text(e.sessionKey);
+    cols[10][i] = text(e.extension);
+    cols[11][i] = text(e.queue);
+    cols[12][i] = e.deliveryId ?? null;
+    const rawText = asText(e.raw);
+    cols[13][i] = rawText;
+    cols[14][i] = rawText === null ? e.raw : null;
+    cols[15][i] = e.payloadJson ?? (rawText !== null && jsonbParsesAlike(e.raw) ? null : payloadOf(e.raw));
+  });
+  return cols;
+}
+
+function fromRow(r: RawRow): StoredEvent {
+  return {
+    position: r.position,
+    txId: r.tx_id,
+    tenantId: r.tenant_id,
+    sourceId: r.source_id,
+    vendor: r.vendor,
+    type: r.type,
+    recognized: r.recognized,
+    problem: r.problem,
+    dedupKey: r.dedup_key,
+    occurredAt: r.occurred_at,
+    receivedAt: r.received_at,
+    callKey: r.call_key,
+    sessionKey: r.session_key,
+    extension: r.extension,
+    queue: r.queue,
+    deliveryId: r.delivery_id,
+    raw: r.raw,
+    payload: r.payload,
+  };
+}

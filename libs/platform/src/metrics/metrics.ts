@@ -1,0 +1,98 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One Prometheus registry per process, with Node's default metrics and the product's own. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly eventsAppended = new Counter({
+    name: 'cdr_events_appended_total',
+    help: 'Events committed to raw_events',
+    labelNames: ['vendor'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsDuplicate = new Counter({
+    name: 'cdr_events_duplicate_total',
+    help: 'Events recognised as duplicates and not stored again',
+    labelNames: ['vendor'] as const,
+    registers: [this.registry],
+  });
+  readonly appendBatchSeconds = new Histogram({
+    name: 'cdr_append_batch_seconds',
+    help: 'Time to commit one append transaction',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly appendBatchEvents = new Histogram({
+    name: 'cdr_append_batch_events',
+    help: 'Events per append transaction',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000],
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: 'cdr_webhook_auth_failures_total',
+    help: 'Webhook requests refused for wrong credentials (or throttled after too many)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookRequests = new Counter({
+    name: 'cdr_webhook_requests_total',
+    help: 'Webhook requests by HTTP status',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly rejectedDeliveries = new Counter({
+    name: 'cdr_rejected_deliveries_total',
+    help: 'Deliveries that were not JSON objects or arrays (kept in rejected_deliveries)',
+    labelNames: ['vendor'] as const,
+    registers: [this.registry],
+  });
+  readonly wsiConnected = new Gauge({
+    name: 'cdr_wsi_connected',
+    help: 'PortSIP WSI connections currently subscribed',
+    registers: [this.registry],
+  });
+  readonly wsiAuthFailures = new Counter({
+    name: 'cdr_wsi_auth_failures_total',
+    help: 'PortSIP WSI logins refused by the PBX',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+  readonly wsiMessages = new Counter({
+    name: 'cdr_wsi_messages_total',
+    help: 'Messages received over PortSIP WSI',
+    registers: [this.registry],
+  });
+  readonly projectionEvents = new Counter({
+    name: 'cdr_projection_events_total',
+    help: 'Events applied by projections',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+  readonly projectionLagPositions = new Gauge({
+    name: 'cdr_projection_lag_positions',
+    help: 'Store positions not yet applied (upper bound), per projection partition',
+    labelNames: ['projection', 'partition'] as const,
+    registers: [this.registry],
+  });
+  readonly projectionLagSeconds = new Gauge({
+    name: 'cdr_projection_lag_seconds',
+    help: 'Age of the oldest event not yet applied, per projection partition',
+    labelNames: ['projection', 'partition'] as const,
+    registers: [this.registry],
+  });
+  readonly doorbellErrors = new Counter({
+    name: 'cdr_projection_doorbell_errors_total',
+    help: 'Projection doorbell rings that failed (the catch-up loop covers them)',
+    registers: [this.registry],
+  });
+  readonly maintenanceRuns = new Counter({
+    name: 'cdr_maintenance_runs_total',
+    help: 'Event-store maintenance runs (partitions ahead, dedup pruning)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

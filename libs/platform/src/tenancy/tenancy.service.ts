@@ -1,0 +1,245 @@
+import { IANAZone } from 'luxon';
+import { DataSource, Repository } from 'typeorm';
+import { z } from 'zod';
+import {
+  AUTH_METHODS,
+  AuthMethod,
+  InvalidSecretError,
+  StoredCredentials,
+  hashSourceSecret,
+  parseStoredCredentials,
+} from '../auth';
+import { SecretBox } from '../secrets/secret-box';
+import { SourceEntity, TenantEntity, WsiFilters } from './tenancy.entities';
+import { TenancyValidationError, UnknownSourceError, UnknownTenantError } from './tenancy.errors';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const SOURCE_VENDORS = ['nexbro', 'portsip', 'voipcloud'] as const;
+
+const zone = z
+  .string()
+  .refine((z) => IANAZone.isValidZone(z), { message: 'expected an IANA time zone like Europe/London' });
+const pattern = z.string().refine(
+  (p) => {
+    try {
+      new RegExp(p);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a regular expression like ^\\d{3}$' },
+);
+const seconds = z.coerce.number().int().min(0).max(86400);
+
+const tenantInput = z.object({
+  name: z.string().trim().min(1).max(200),
+  timezone: zone.default('UTC'),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, { message: 'expected an ISO 3166 two-letter country code like AU' })
+    .transform((c) => c.toUpperCase())
+    .optional(),
+  slaSeconds: seconds.default(20),
+  shortAbandonSeconds: seconds.default(5),
+  extensionPattern: pattern.default('^\\d{2,5}$'),
+});
+export type TenantInput = z.input<typeof tenantInput>;
+
+const sourceInput = z
+  .object({
+    tenantId: z.string().regex(UUID, { message: 'expected a tenant id (UUID)' }),
+    vendor: z.enum(SOURCE_VENDORS, { message: `expected one of ${SOURCE_VENDORS.join(', ')}` }),
+    auth: z.enum(AUTH_METHODS as unknown as [AuthMethod, ...AuthMethod[]], {
+      message: `expected one of ${AUTH_METHODS.join(', ')}`,
+    }),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    token: z.string().optional(),
+    name: z.string().trim().min(1).max(200).optional(),
+    timezone: zone.optional(),
+    extensionPattern: pattern.optional(),
+    queues: z.array(z.string().trim().min(1)).default([]),
+    carrier: z.string().trim().min(1).max(100).optional(),
+    wsiUrl: z
+      .string()
+      .refine((u) => /^wss?:\/\/[^\s]+$/.test(u), { message: 'expected ws:// or wss:// URL' })
+      .optional(),
+    wsiUsername: z.string().min(1).optional(),
+    wsiPassword: z.string().min(1).optional(),
+    wsiTopics: z.array(z.string().trim().min(1)).default([]),
+    wsiFilters: z
+      .object({
+        extensions: z.array(z.string().trim().min(1)).optional(),
+        queues: z.array(z.string().trim().min(1)).optional(),
+        tenants: z.array(z.string().trim().min(1)).optional(),
+      })
+      .default({}),
+    enabled: z.boolean().default(true),
+  })
+  .superRefine((s, ctx) => {
+    if (s.wsiUrl && s.vendor !== 'portsip')
+      ctx.addIssue({ code: 'custom', path: ['wsiUrl'], message: 'WSI is a PortSIP feature' });
+    if (s.wsiUrl && (!s.wsiUsername || !s.wsiPassword)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['wsiUsername'],
+        message: 'a WSI connection needs --wsi-username and --wsi-password',
+      });
+    }
+    if (!s.wsiUrl && (s.wsiUsername || s.wsiPassword || s.wsiTopics.length || Object.keys(s.wsiFilters).length)) {
+      ctx.addIssue({ code: 'custom', path: ['wsiUrl'], message: 'WSI settings need --wsi-url' });
+    }
+  });
+export type SourceInput = z.input<typeof sourceInput>;
+
+/** What ingestion needs to know about a source. */
+export interface SourceConfig {
+  id: string;
+  tenantId: string;
+  vendor: (typeof SOURCE_VENDORS)[number];
+  authMethod: AuthMethod;
+  credentials: StoredCredentials;
+  timezone: string;
+  extensionPattern: string;
+  queueNumbers: string[];
+  enabled: boolean;
+  wsi: { url: string; username: string; password: string; topics: string[]; filters: WsiFilters } | null;
+}
+
+/** PortSIP WSI topics subscribed when none are configured (tenant-level extension, CDR and queue events). */
+export const DEFAULT_WSI_TOPICS = ['extension_events', 'cdr_events', 'queue_events'];
+
+function problemsOf(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`);
+}
+
+/** Creates and reads tenants and sources (configuration tables, via TypeORM). */
+export class TenancyService {
+  private readonly tenants: Repository<TenantEntity>;
+  private readonly sources: Repository<SourceEntity>;
+
+  constructor(
+    ds: DataSource,
+    private readonly box: SecretBox,
+    private readonly realm: string,
+  ) {
+    this.tenants = ds.getRepository(TenantEntity);
+    this.sources = ds.getRepository(SourceEntity);
+  }
+
+  /** Creates a tenant; throws TenancyValidationError naming each bad field. */
+  async createTenant(input: TenantInput): Promise<TenantEntity> {
+    const parsed = tenantInput.safeParse(input);
+    if (!parsed.success) throw new TenancyValidationError(problemsOf(parsed.error));
+    const t = parsed.data;
+    return this.tenants.save(
+      this.tenants.create({
+        name: t.name,
+        timezone: t.timezone,
+        country: t.country ?? null,
+        slaSeconds: t.slaSeconds,
+        shortAbandonSeconds: t.shortAbandonSeconds,
+        extensionPattern: t.extensionPattern,
+      }),
+    );
+  }
+
+  /** Creates a source; secrets are stored hashed (or sealed, for the WSI password we must send). */
+  async createSource(input: SourceInput): Promise<SourceEntity> {
+    const parsed = sourceInput.safeParse(input);
+    if (!parsed.success) throw new TenancyValidationError(problemsOf(parsed.error));
+    const s = parsed.data;
+    const tenant = await this.tenants.findOneBy({ id: s.tenantId });
+    if (!tenant) throw new UnknownTenantError(s.tenantId);
+    let credentials: StoredCredentials;
+    try {
+      credentials = hashSourceSecret(
+        s.auth,
+        { username: s.username, password: s.password, token: s.token },
+        this.realm,
+      );
+    } catch (error) {
+      if (error instanceof InvalidSecretError) throw new TenancyValidationError([error.message]);
+      throw error;
+    }
+    return this.sources.save(
+      this.sources.create({
+        tenantId: s.tenantId,
+        name: s.name ?? `${s.vendor} source`,
+        vendor: s.vendor,
+        authMethod: s.auth,
+        credentials,
+        timezone: s.timezone ?? null,
+        enabled: s.enabled,
+        extensionPattern: s.extensionPattern ?? null,
+        queueNumbers: s.queues,
+        carrier: s.carrier ?? null,
+        wsiUrl: s.wsiUrl ?? null,
+        wsiUsername: s.wsiUsername ?? null,
+        wsiPasswordEnc: s.wsiPassword ? this.box.seal(s.wsiPassword) : null,
+        wsiTopics: s.wsiUrl ? (s.wsiTopics.length ? s.wsiTopics : DEFAULT_WSI_TOPICS) : [],
+        wsiFilters: s.wsiFilters,
+      }),
+    );
+  }
+
+  /** Enables or disables a source (a disabled source answers 404 and its WSI connection stops). */
+  async setSourceEnabled(sourceId: string, enabled: boolean): Promise<void> {
+    if (!UUID.test(sourceId)) throw new UnknownSourceError(sourceId);
+    const result = await this.sources.update({ id: sourceId }, { enabled });
+    if (!result.affected) throw new UnknownSourceError(sourceId);
+  }
+
+  /** Sources of a tenant (secrets omitted). */
+  async listSources(tenantId: string): Promise<Array<Omit<SourceEntity, 'credentials' | 'wsiPasswordEnc'>>> {
+    const rows = await this.sources.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+    return rows.map(({ credentials: _c, wsiPasswordEnc: _w, ...rest }) => rest);
+  }
+
+  /** An enabled source with its tenant's defaults applied; throws UnknownSourceError otherwise. */
+  async getActiveSource(sourceId: string): Promise<SourceConfig> {
+    if (!UUID.test(sourceId)) throw new UnknownSourceError(sourceId);
+    const found = await this.sources
+      .createQueryBuilder('s')
+      .innerJoinAndMapOne('s.tenant', TenantEntity, 't', 't.id = s.tenantId')
+      .where('s.id = :id AND s.enabled', { id: sourceId })
+      .getOne();
+    if (!found) throw new UnknownSourceError(sourceId);
+    return this.toConfig(found as SourceEntity & { tenant: TenantEntity });
+  }
+
+  /** Every enabled PortSIP source with a WSI connection configured. */
+  async listWsiSources(): Promise<SourceConfig[]> {
+    const rows = await this.sources
+      .createQueryBuilder('s')
+      .innerJoinAndMapOne('s.tenant', TenantEntity, 't', 't.id = s.tenantId')
+      .where('s.enabled AND s.wsiUrl IS NOT NULL')
+      .getMany();
+    return rows.map((r) => this.toConfig(r as SourceEntity & { tenant: TenantEntity }));
+  }
+
+  private toConfig(s: SourceEntity & { tenant: TenantEntity }): SourceConfig {
+    return {
+      id: s.id,
+      tenantId: s.tenantId,
+      vendor: s.vendor as SourceConfig['vendor'],
+      authMethod: s.authMethod as AuthMethod,
+      credentials: parseStoredCredentials(s.credentials),
+      timezone: s.timezone ?? s.tenant.timezone,
+      extensionPattern: s.extensionPattern ?? s.tenant.extensionPattern,
+      queueNumbers: s.queueNumbers,
+      enabled: s.enabled,
+      wsi:
+        s.wsiUrl && s.wsiUsername && s.wsiPasswordEnc
+          ? {
+              url: s.wsiUrl,
+              username: s.wsiUsername,
+              password: this.box.open(s.wsiPasswordEnc),
+              topics: s.wsiTopics,
+              filters: s.wsiFilters,
+            }
+          : null,
+    };
+  }
+}

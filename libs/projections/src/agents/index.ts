@@ -1,0 +1,3 @@
+export * from './agent-segments.reducer';
+export * from './agent-stats';
+export * from './extension-directory.reducer';

@@ -1,0 +1,159 @@
+import { Pool, PoolClient } from 'pg';
+import { Checkpoint, EventStore, START_CHECKPOINT, partitionBytes } from '@app/event-store';
+import { withTransaction } from '@app/platform';
+import { Projection } from './projection';
+
+export interface RunnerOptions {
+  /** Tenant partitions; each is a unit of work that one worker at a time advances. */
+  partitions: number;
+  /** Events per transaction. */
+  batchSize: number;
+}
+
+/** What one run of a partition did. */
+export interface RunOutcome {
+  /** `busy`: another runner holds the partition; `caught-up`: nothing left; `more`: budget spent. */
+  status: 'busy' | 'caught-up' | 'more';
+  events: number;
+  batches: number;
+}
+
+/** How far a projection partition is behind the store. */
+export interface PartitionLag {
+  partition: number;
+  checkpoint: Checkpoint;
+  /** Highest stored position minus the checkpoint's (an upper bound: positions span all partitions). */
+  positions: number;
+  /** Age of the oldest event not yet applied; 0 when caught up. */
+  seconds: number;
+}
+
+const LOCK_CLASS = 0x70726f6a; // "proj"
+
+/**
+ * Advances projections partition by partition: read a batch after the checkpoint (gap-safe),
+ * apply it, move the checkpoint with compare-and-set, commit — all in one transaction, under a
+ * transaction-scoped advisory lock so two workers never work on the same partition at once.
+ */
+export class ProjectionRunner {
+  constructor(
+    private readonly pool: Pool,
+    private readonly store: EventStore,
+    readonly options: RunnerOptions,
+  ) {}
+
+  /** The checkpoint name of a projection partition (the partition count is part of it). */
+  checkpointName(projection: Projection, partition: number): string {
+    return `${projection.name}:${partition}/${this.options.partitions}`;
+  }
+
+  /** Applies batches to one partition until it is caught up or `budgetMs` is spent. */
+  async runPartition(projection: Projection, partition: number, budgetMs = 5000): Promise<RunOutcome> {
+    const deadline = Date.now() + budgetMs;
+    let events = 0;
+    let batches = 0;
+    for (;;) {
+      const applied = await this.applyOneBatch(projection, partition);
+      if (applied === 'busy') return { status: batches ? 'more' : 'busy', events, batches };
+      if (applied === 0) return { status: 'caught-up', events, batches };
+      events += applied;
+      batches++;
+      if (Date.now() >= deadline) return { status: 'more', events, batches };
+    }
+  }
+
+  /**
+   * Runs every partition until none has a visible event left (rebuilds). Events committed but
+   * still behind an older open transaction are left for the workers; see isCaughtUp.
+   */
+  async catchUp(projection: Projection, onBatch?: (events: number) => void): Promise<number> {
+    let total = 0;
+    for (;;) {
+      let pending = false;
+      let progressed = false;
+      for (let p = 0; p < this.options.partitions; p++) {
+        const r = await this.runPartition(projection, p, 2000);
+        total += r.events;
+        if (r.events) progressed = true;
+        if (r.events) onBatch?.(r.events);
+        if (r.status !== 'caught-up') pending = true;
+      }
+      if (!pending) return total;
+      // Another runner holds a partition: wait for it instead of spinning on empty reads.
+      if (!progressed) await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * Empties the projection's tables and resets its checkpoints in one transaction (waiting for
+   * runners of every partition to finish their batch), so the next runs rebuild it from the store.
+   */
+  async reset(projection: Projection): Promise<void> {
+    await this.inTransaction(async (client) => {
+      for (let p = 0; p < this.options.partitions; p++) {
+        await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+          LOCK_CLASS,
+          this.checkpointName(projection, p),
+        ]);
+      }
+      if (projection.tables.length) await client.query(`TRUNCATE ${projection.tables.map((t) => `"${t}"`).join(', ')}`);
+      await client.query(`DELETE FROM projection_checkpoints WHERE name LIKE $1`, [`${projection.name}:%`]);
+    });
+  }
+
+  /**
+   * Lag of every partition of a projection, measured against everything committed — not only
+   * what a gap-safe read may see yet (a long transaction elsewhere holds that back).
+   */
+  async lag(projection: Projection): Promise<PartitionLag[]> {
+    const { rows } = await this.pool.query<{ max: string | null }>('SELECT max(position)::text AS max FROM raw_events');
+    const max = BigInt(rows[0].max ?? '0');
+    const out: PartitionLag[] = [];
+    for (let p = 0; p < this.options.partitions; p++) {
+      const checkpoint = await this.store.getCheckpoint(this.checkpointName(projection, p));
+      const { rows: next } = await this.pool.query<{ received_at: Date }>(
+        `SELECT received_at FROM raw_events
+         WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND get_byte(uuid_send(tenant_id), 15) = ANY($3::int[])
+         ORDER BY tx_id, position LIMIT 1`,
+        [checkpoint.txId, checkpoint.position, partitionBytes(p, this.options.partitions)],
+      );
+      const behind = max - BigInt(checkpoint.position);
+      out.push({
+        partition: p,
+        checkpoint,
+        positions: next.length ? Number(behind > 0n ? behind : 1n) : 0,
+        seconds: next.length ? Math.max(0, (Date.now() - next[0].received_at.getTime()) / 1000) : 0,
+      });
+    }
+    return out;
+  }
+
+  /** True when every committed event is at or below its partition's checkpoint. */
+  async isCaughtUp(projection: Projection): Promise<boolean> {
+    return (await this.lag(projection)).every((l) => l.positions === 0);
+  }
+
+  private async applyOneBatch(projection: Projection, partition: number): Promise<number | 'busy'> {
+    const name = this.checkpointName(projection, partition);
+    return this.inTransaction(async (client) => {
+      const { rows } = await client.query<{ locked: boolean; now: Date }>(
+        'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked, now() AS now',
+        [LOCK_CLASS, name],
+      );
+      if (!rows[0].locked) return 'busy';
+      const checkpoint = await this.store.getCheckpoint(name, client);
+      const events = await this.store.readAfter(checkpoint, this.options.batchSize, client, {
+        partition: { index: partition, count: this.options.partitions },
+        fields: 'keys',
+      });
+      if (events.length === 0) return 0;
+      await projection.apply(client, events, rows[0].now);
+      await this.store.saveCheckpoint(name, checkpoint ?? START_CHECKPOINT, EventStore.checkpointAfter(events), client);
+      return events.length;
+    });
+  }
+
+  private inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, fn);
+  }
+}

@@ -1,0 +1,82 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Pool } from 'pg';
+import { Logger } from 'pino';
+import { APP_CONFIG, AppConfig, LOGGER, Metrics, PG_POOL, withTransaction } from '@app/platform';
+import { sweepSilentCalls } from '../call-sessions/call-sessions.projection';
+import { PROJECTIONS, Projection } from './projection';
+import { ProjectionRunner, RunOutcome } from './projection-runner';
+
+const LAG_EVERY_MS = 5000;
+const SWEEP_EVERY_MS = 60_000;
+
+/**
+ * Runs projections for a partition (called by the doorbell's job processor), and — independent
+ * of the queue — a catch-up loop that advances every partition periodically, refreshes lag
+ * metrics and closes calls silent for six hours. The loop needs only PostgreSQL, so projections
+ * keep up even while Redis is down or a BullMQ worker hangs after an outage.
+ */
+@Injectable()
+export class ProjectionScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private lastLag = 0;
+  private lastSweep = 0;
+
+  constructor(
+    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTIONS) private readonly projections: Projection[],
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.tick().finally(() => (this.running = undefined));
+    }, this.config.projections.catchUpMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Advances every projection on one partition; `more` when the time budget ran out. */
+  async runPartition(partition: number, budgetMs = 5000): Promise<RunOutcome['status']> {
+    let status: RunOutcome['status'] = 'caught-up';
+    for (const projection of this.projections) {
+      const r = await this.runner.runPartition(projection, partition, budgetMs);
+      if (r.events) this.metrics.projectionEvents.inc({ projection: projection.name }, r.events);
+      if (r.status === 'more') status = 'more';
+    }
+    return status;
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      for (let p = 0; p < this.config.projections.partitions && !this.stopping; p++) await this.runPartition(p, 1000);
+      const now = Date.now();
+      if (now - this.lastSweep >= SWEEP_EVERY_MS) {
+        this.lastSweep = now;
+        const closed = await withTransaction(this.pool, (client) => sweepSilentCalls(client));
+        if (closed) this.logger.info({ closed }, 'closed calls silent for 6 hours');
+      }
+      if (now - this.lastLag >= LAG_EVERY_MS) {
+        this.lastLag = now;
+        for (const projection of this.projections) {
+          for (const lag of await this.runner.lag(projection)) {
+            const labels = { projection: projection.name, partition: String(lag.partition) };
+            this.metrics.projectionLagPositions.set(labels, lag.positions);
+            this.metrics.projectionLagSeconds.set(labels, lag.seconds);
+          }
+        }
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'projection catch-up failed; retrying on the next tick');
+    }
+  }
+}

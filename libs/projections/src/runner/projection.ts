@@ -1,0 +1,18 @@
+import { PoolClient } from 'pg';
+import { StoredEvent } from '@app/event-store';
+
+/**
+ * A read model fed from the event store. `apply` runs inside the runner's transaction, together
+ * with the checkpoint move, so a batch is applied exactly once or not at all. It must be
+ * idempotent and order-independent: re-fold what the batch touches from its stored events.
+ */
+export interface Projection {
+  readonly name: string;
+  /** Read-model tables emptied by a rebuild. */
+  readonly tables: readonly string[];
+  /** Applies one batch (events carry keys only: re-load payloads per affected key). */
+  apply(client: PoolClient, events: readonly StoredEvent[], now: Date): Promise<void>;
+}
+
+/** Nest injection token for the list of registered projections. */
+export const PROJECTIONS = Symbol('PROJECTIONS');

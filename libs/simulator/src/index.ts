@@ -1,0 +1,13 @@
+export * from './model';
+export * from './prng';
+export * from './time';
+export * from './world';
+export * from './arrivals';
+export * from './engine';
+export * from './faults';
+export * from './truth';
+export * from './simulate';
+export { nexbroCallEvents, nexbroRegistrationEvents } from './emit/nexbro';
+export { portsipCallEvents, portsipStatusEvents } from './emit/portsip';
+export { voipcloudCallEvents } from './emit/voipcloud';
+export * from './collect';

@@ -1,0 +1,79 @@
+import fc from 'fast-check';
+import { canonicalJson, hashKey, idKey, sha256Hex } from './canonical';
+
+describe('canonicalJson', () => {
+  it('sorts keys recursively and drops whitespace', () => {
+    const text = '{ "b": 1,\n  "a": { "d": [ {"z": 1, "y": 2} ], "c": null } }';
+    expect(canonicalJson(JSON.parse(text))).toBe('{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}');
+  });
+
+  it('keeps array order, string content and number/string distinctions', () => {
+    expect(canonicalJson([3, 1, 2])).toBe('[3,1,2]');
+    expect(canonicalJson({ a: ' x ' })).toBe('{"a":" x "}');
+    expect(canonicalJson({ a: 21 })).not.toBe(canonicalJson({ a: '21' }));
+  });
+
+  it('follows JSON.stringify for values JSON cannot hold, and never throws', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic['self'] = cyclic;
+    expect(canonicalJson({ u: undefined, f: () => 1, n: Number.NaN, z: -0 })).toBe('{"n":null,"z":0}');
+    expect(canonicalJson([undefined, () => 1])).toBe('[null,null]');
+    expect(canonicalJson(undefined)).toBe('null');
+    expect(canonicalJson(10n)).toBe('10');
+    expect(canonicalJson(new Date('2026-01-01T00:00:00Z'))).toBe('"2026-01-01T00:00:00.000Z"');
+    expect(canonicalJson(cyclic)).toBe('{"a":1,"self":"[Circular]"}');
+    // eslint-disable-next-line no-sparse-arrays
+    expect(canonicalJson([1, , 2])).toBe('[1,null,2]');
+  });
+
+  it('property: equals JSON.stringify after a key sort, so it stays valid JSON', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const text = canonicalJson(value);
+        expect(canonicalJson(JSON.parse(text))).toBe(text);
+        expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+    );
+  });
+});
+
+/** The same value with every object's keys in reverse insertion order. */
+function reorder(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reorder);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([k, v]) => [k, reorder(v)]),
+  );
+}
+
+describe('hashKey', () => {
+  it('is h: + sha256 hex of the canonical JSON', () => {
+    expect(hashKey({ b: 1, a: 2 })).toBe(`h:${sha256Hex('{"a":2,"b":1}')}`);
+    expect(hashKey({})).toMatch(/^h:[0-9a-f]{64}$/);
+    expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  });
+
+  it('property: a retry with keys reordered and re-indented gets the same key', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        const retried = JSON.parse(JSON.stringify(reorder(value), null, 3));
+        expect(hashKey(retried)).toBe(hashKey(value));
+      }),
+    );
+  });
+
+  it('property: payloads that differ in content get different keys', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), (a, b) => {
+        fc.pre(canonicalJson(a) !== canonicalJson(b));
+        expect(hashKey(a)).not.toBe(hashKey(b));
+      }),
+    );
+  });
+
+  it('idKey prefixes the vendor id', () => {
+    expect(idKey('abc')).toBe('id:abc');
+  });
+});

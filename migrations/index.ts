@@ -1,0 +1,12 @@
+import { EventStore1764000000000 } from './1764000000000-event-store';
+import { TenantsSources1764000001000 } from './1764000001000-tenants-sources';
+import { CallSessions1764000002000 } from './1764000002000-call-sessions';
+import { RawEventsTenantByteIndex1764000003000 } from './1764000003000-raw-events-tenant-byte-index';
+
+/** Every migration, in order. New migrations are appended here. */
+export const MIGRATIONS = [
+  EventStore1764000000000,
+  TenantsSources1764000001000,
+  CallSessions1764000002000,
+  RawEventsTenantByteIndex1764000003000,
+];

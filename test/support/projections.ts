@@ -1,0 +1,58 @@
+import { Client, Pool } from 'pg';
+import { runMigrations } from '@app/platform';
+import { SERVER_URL, waitFor } from './env';
+
+/** Waits until no event (of `tenantId`, if given) is past its projection checkpoint (polls; never sleeps blindly). */
+export async function waitForProjections(pool: Pool, tenantId: string | null, timeoutMs = 20000): Promise<void> {
+  await waitFor(
+    async () => {
+      const { rows } = await pool.query<{ behind: boolean }>(
+        `SELECT EXISTS (
+           SELECT 1 FROM raw_events e
+           WHERE ($1::uuid IS NULL OR e.tenant_id = $1) AND e.call_key IS NOT NULL AND NOT EXISTS (
+             SELECT 1 FROM projection_checkpoints c
+             WHERE c.name LIKE 'call-sessions:%' AND split_part(split_part(c.name, ':', 2), '/', 1)::int =
+                   get_byte(uuid_send(e.tenant_id), 15) % split_part(c.name, '/', 2)::int
+               AND (e.tx_id, e.position) <= (c.tx_id, c.position))) AS behind`,
+        [tenantId],
+      );
+      return !rows[0].behind;
+    },
+    timeoutMs,
+    'projections to catch up',
+  );
+}
+
+/** A private, migrated database for tests that rebuild or kill things (never the shared one). */
+export async function privateDatabase(tag: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `cdr_test_${tag}_${process.pid}`;
+  const admin = new Client({ connectionString: `${SERVER_URL}/postgres` });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = `${SERVER_URL}/${name}`;
+  await runMigrations(url);
+  return {
+    url,
+    drop: async () => {
+      const c = new Client({ connectionString: `${SERVER_URL}/postgres` });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+/** The call-sessions read model of a tenant, in a canonical order, for exact comparisons. */
+export async function callSnapshot(pool: Pool, tenantId?: string): Promise<unknown[]> {
+  const where = tenantId ? 'WHERE c.tenant_id = $1' : '';
+  const { rows } = await pool.query(
+    `SELECT row_to_json(c)::jsonb - 'tenant_id' AS call,
+            coalesce((SELECT jsonb_agg(row_to_json(l)::jsonb ORDER BY l.ordinal) FROM call_legs l
+                      WHERE l.tenant_id = c.tenant_id AND l.call_id = c.id), '[]') AS legs
+     FROM call_sessions c ${where} ORDER BY c.tenant_id, c.id`,
+    tenantId ? [tenantId] : [],
+  );
+  return rows;
+}
