@@ -165,6 +165,7 @@ export const COMMANDS: Record<string, Command> = {
       if (name && chosen.length === 0)
         throw new UsageError(`unknown projection "${name}" (known: ${all.map((p) => p.name).join(', ')})`);
       const pool = new Pool({ connectionString: ctx.databaseUrl, max: 4 });
+      pool.on('error', () => undefined); // a dropped idle connection: the next query reports it
       try {
         const runner = new ProjectionRunner(pool, new EventStore(pool), {
           partitions: ctx.config.projections.partitions,

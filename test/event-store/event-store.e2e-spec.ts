@@ -10,13 +10,13 @@ import {
   tenantPartition,
   toPayloadJson,
 } from '@app/event-store';
-import { TEST_DATABASE_URL, freshIds } from '../support/env';
+import { TEST_DATABASE_URL, freshIds, testPool } from '../support/env';
 
 let pool: Pool;
 let store: EventStore;
 
 beforeAll(() => {
-  pool = new Pool({ connectionString: TEST_DATABASE_URL, max: 30 });
+  pool = testPool(TEST_DATABASE_URL, { max: 30 });
   store = new EventStore(pool);
 });
 afterAll(() => pool.end());

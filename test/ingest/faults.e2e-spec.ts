@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { TenancyService } from '@app/platform';
 import { IngestModule } from '../../apps/ingest/ingest.module';
 import { startTestApp } from '../support/app';
-import { TEST_DATABASE_URL } from '../support/env';
+import { TEST_DATABASE_URL, testPool } from '../support/env';
 import { TcpProxy } from '../support/tcp-proxy';
 import { storedEvents } from './support';
 
@@ -17,7 +17,7 @@ describe('PostgreSQL unavailable', () => {
     const dbUrl = new URL(TEST_DATABASE_URL);
     dbUrl.port = String(await proxy.start());
     ({ app, url } = await startTestApp([IngestModule], { DATABASE_URL: dbUrl.toString() }));
-    pool = new Pool({ connectionString: TEST_DATABASE_URL });
+    pool = testPool(TEST_DATABASE_URL);
   });
   afterAll(async () => {
     await proxy.start().catch(() => undefined);

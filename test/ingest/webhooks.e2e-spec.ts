@@ -5,7 +5,7 @@ import { TenancyService } from '@app/platform';
 import { getVendorAdapter } from '@app/vendors';
 import { IngestModule } from '../../apps/ingest/ingest.module';
 import { startTestApp } from '../support/app';
-import { TEST_DATABASE_URL } from '../support/env';
+import { TEST_DATABASE_URL, testPool } from '../support/env';
 import { SECRETS, authHeaders, storedEvents, tenantWithSources, vendorFixtures } from './support';
 
 const VENDORS = ['nexbro', 'portsip', 'voipcloud'] as const;
@@ -20,7 +20,7 @@ let tenancy: TenancyService;
 beforeAll(async () => {
   ({ app, url } = await startTestApp([IngestModule]));
   tenancy = app.get(TenancyService);
-  pool = new Pool({ connectionString: TEST_DATABASE_URL });
+  pool = testPool(TEST_DATABASE_URL);
 });
 afterAll(async () => {
   await app?.close();

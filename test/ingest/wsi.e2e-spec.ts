@@ -4,7 +4,7 @@ import { TenancyService } from '@app/platform';
 import { IngestModule } from '../../apps/ingest/ingest.module';
 import { WsiSupervisor } from '../../apps/ingest/wsi/wsi-supervisor';
 import { startTestApp } from '../support/app';
-import { TEST_DATABASE_URL, waitFor } from '../support/env';
+import { TEST_DATABASE_URL, waitFor, testPool } from '../support/env';
 import { FakeWsiServer } from '../support/fake-wsi-server';
 import { storedEvents } from './support';
 
@@ -25,7 +25,7 @@ describe('PortSIP WSI ingestion', () => {
     server = await FakeWsiServer.start({ credentials: { username: 'admin', password: 'wsi-secret' } });
     ({ app } = await startTestApp([IngestModule], { WSI_ENABLED: 'true' }));
     tenancy = app.get(TenancyService);
-    pool = new Pool({ connectionString: TEST_DATABASE_URL });
+    pool = testPool(TEST_DATABASE_URL);
   });
   afterAll(async () => {
     await app?.close();

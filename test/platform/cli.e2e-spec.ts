@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Pool } from 'pg';
-import { TEST_DATABASE_URL } from '../support/env';
+import { TEST_DATABASE_URL, testPool } from '../support/env';
 
 const run = promisify(execFile);
 const ROOT = resolve(__dirname, '../..');
@@ -31,7 +30,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('operator CLI', () => {
-  const pool = new Pool({ connectionString: TEST_DATABASE_URL });
+  const pool = testPool(TEST_DATABASE_URL);
   afterAll(() => pool.end());
 
   it('creates tenants and sources, printing JSON on stdout', async () => {

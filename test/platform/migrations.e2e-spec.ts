@@ -22,6 +22,7 @@ describe('migrations', () => {
     expect(applied).toEqual(MIGRATIONS.map((m) => new m().name));
 
     const client = new Client({ connectionString: url });
+    client.on('error', () => undefined);
     await client.connect();
     try {
       const { rows } = await client.query('SELECT name FROM schema_migrations ORDER BY id');

@@ -3,9 +3,8 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Pool } from 'pg';
 import { EventStore, toPayloadJson } from '@app/event-store';
-import { freshIds, waitFor } from '../support/env';
+import { freshIds, waitFor, testPool } from '../support/env';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -71,7 +70,7 @@ describe('zero-setup start (no DATABASE_URL, no REDIS_URL)', () => {
     expect(first.output()).toContain(`GraphQL:   http://localhost:${port}/graphql`);
     expect(first.output()).toContain('Queue: BullMQ on PostgreSQL');
 
-    const pool = new Pool({ connectionString: dbUrl });
+    const pool = testPool(dbUrl);
     const raw = Buffer.from('{"event":"EXTENSION_REGISTER_SUCCESS"}');
     await new EventStore(pool).append([
       {
@@ -96,7 +95,7 @@ describe('zero-setup start (no DATABASE_URL, no REDIS_URL)', () => {
     try {
       await waitFor(() => ready(port), 60000, 'second start');
       expect(second.output()).not.toContain('initialising embedded PostgreSQL');
-      const again = new Pool({ connectionString: dbUrl });
+      const again = testPool(dbUrl);
       const { rows } = await again.query('SELECT type, raw FROM raw_events WHERE source_id = $1', [ids.sourceId]);
       await again.end();
       expect(rows).toHaveLength(1);

@@ -7,7 +7,7 @@ import { TenancyService } from '@app/platform';
 import { IngestModule } from '../../apps/ingest/ingest.module';
 import { WorkerModule } from '../../apps/worker/worker.module';
 import { startTestApp } from '../support/app';
-import { TEST_DATABASE_URL, waitFor } from '../support/env';
+import { TEST_DATABASE_URL, waitFor, testPool } from '../support/env';
 import { callSnapshot, waitForProjections } from '../support/projections';
 import { prng } from './scenario';
 
@@ -22,7 +22,7 @@ let tenancy: TenancyService;
 beforeAll(async () => {
   ({ app, url } = await startTestApp([IngestModule, WorkerModule], { PROJECTION_CATCHUP_MS: '200' }));
   tenancy = app.get(TenancyService);
-  pool = new Pool({ connectionString: TEST_DATABASE_URL });
+  pool = testPool(TEST_DATABASE_URL);
 });
 afterAll(async () => {
   await app?.close();

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Pool } from 'pg';
 import { EventStore } from '@app/event-store';
 import { CallSessionsProjection, ProjectionRunner } from '@app/projections';
-import { REDIS_URL, waitFor } from '../support/env';
+import { REDIS_URL, TEST_QUEUE_PREFIX, testPool, waitFor } from '../support/env';
 import { callSnapshot, privateDatabase, waitForProjections } from '../support/projections';
 import { portsipCalls, toEvents } from './scenario';
 
@@ -17,7 +17,7 @@ function startWorker(databaseUrl: string): ChildProcess {
       TS_NODE_TRANSPILE_ONLY: '1',
       DATABASE_URL: databaseUrl,
       REDIS_URL,
-      QUEUE_PREFIX: `crash${process.pid}`,
+      QUEUE_PREFIX: `${TEST_QUEUE_PREFIX}crash`,
       PORT: '0',
       MIGRATIONS_RUN: 'false',
       LOG_LEVEL: 'warn',
@@ -39,7 +39,7 @@ describe('projection crash safety', () => {
 
   beforeAll(async () => {
     db = await privateDatabase('crash');
-    pool = new Pool({ connectionString: db.url, max: 6 });
+    pool = testPool(db.url, { max: 6 });
   });
   afterAll(async () => {
     worker?.kill('SIGKILL');

@@ -6,7 +6,7 @@ import { QUEUES, TenancyService } from '@app/platform';
 import { IngestModule } from '../../apps/ingest/ingest.module';
 import { WorkerModule } from '../../apps/worker/worker.module';
 import { startTestApp } from '../support/app';
-import { REDIS_URL, TEST_DATABASE_URL, waitFor } from '../support/env';
+import { REDIS_URL, TEST_DATABASE_URL, TEST_QUEUE_PREFIX, testPool, waitFor } from '../support/env';
 import { waitForProjections } from '../support/projections';
 import { TcpProxy } from '../support/tcp-proxy';
 import { portsipCalls } from './scenario';
@@ -24,10 +24,10 @@ describe('Redis outage', () => {
     redis.port = String(await proxy.start());
     ({ app, url } = await startTestApp([IngestModule, WorkerModule], {
       REDIS_URL: redis.toString(),
-      QUEUE_PREFIX: `outage${process.pid}`,
+      QUEUE_PREFIX: `${TEST_QUEUE_PREFIX}outage`,
       PROJECTION_CATCHUP_MS: '500',
     }));
-    pool = new Pool({ connectionString: TEST_DATABASE_URL });
+    pool = testPool(TEST_DATABASE_URL);
   });
   afterAll(async () => {
     await proxy.start().catch(() => undefined);

@@ -7,7 +7,7 @@ import { TenancyService } from '@app/platform';
 import { RunDeps, RunOptions, WorldFile, parseRunOptions, runSimulator } from '@app/simulator/runners';
 import { IngestModule } from '../../apps/ingest/ingest.module';
 import { startTestApp } from '../support/app';
-import { TEST_DATABASE_URL } from '../support/env';
+import { TEST_DATABASE_URL, testPool } from '../support/env';
 
 type Counts = Record<string, Record<string, number>>;
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
   const tenancy = app.get(TenancyService);
   // The runner creates its (fresh) tenants through the app's own TenancyService.
   deps = { tenancy: async () => ({ tenancy, close: async () => undefined }) };
-  pool = new Pool({ connectionString: TEST_DATABASE_URL });
+  pool = testPool(TEST_DATABASE_URL);
   dir = mkdtempSync(join(tmpdir(), 'simulator-e2e-'));
 });
 afterAll(async () => {

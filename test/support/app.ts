@@ -10,7 +10,7 @@ import {
   createLogger,
   loadConfig,
 } from '@app/platform';
-import { REDIS_URL, TEST_DATABASE_URL } from './env';
+import { REDIS_URL, TEST_DATABASE_URL, TEST_QUEUE_PREFIX } from './env';
 
 /** A runtime on the test database and Redis; `env` overrides configuration variables. */
 export function testRuntime(env: Record<string, string> = {}): Runtime {
@@ -20,6 +20,7 @@ export function testRuntime(env: Record<string, string> = {}): Runtime {
     LOG_LEVEL: 'silent',
     MIGRATIONS_RUN: 'false',
     WSI_ENABLED: 'false',
+    QUEUE_PREFIX: TEST_QUEUE_PREFIX,
     ...env,
   };
   const config = loadConfig(merged);

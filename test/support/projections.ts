@@ -27,6 +27,7 @@ export async function waitForProjections(pool: Pool, tenantId: string | null, ti
 export async function privateDatabase(tag: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `cdr_test_${tag}_${process.pid}`;
   const admin = new Client({ connectionString: `${SERVER_URL}/postgres` });
+  admin.on('error', () => undefined);
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await admin.query(`CREATE DATABASE "${name}"`);
@@ -37,6 +38,7 @@ export async function privateDatabase(tag: string): Promise<{ url: string; drop:
     url,
     drop: async () => {
       const c = new Client({ connectionString: `${SERVER_URL}/postgres` });
+      c.on('error', () => undefined);
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await c.end();

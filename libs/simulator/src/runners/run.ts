@@ -159,6 +159,7 @@ async function loadDirect(
   if (!pool) {
     if (!options.databaseUrl) throw new UsageError('--direct needs DATABASE_URL (or --database-url)');
     pool = new Pool({ connectionString: options.databaseUrl, max: options.copyConcurrency + 1 });
+    pool.on('error', () => undefined); // a dropped idle connection: the next query reports it
   }
   const started = Date.now();
   try {
