@@ -2,6 +2,7 @@ import { EventStore1764000000000 } from './1764000000000-event-store';
 import { TenantsSources1764000001000 } from './1764000001000-tenants-sources';
 import { CallSessions1764000002000 } from './1764000002000-call-sessions';
 import { RawEventsTenantByteIndex1764000003000 } from './1764000003000-raw-events-tenant-byte-index';
+import { Queues1764000004000 } from './1764000004000-queues';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   TenantsSources1764000001000,
   CallSessions1764000002000,
   RawEventsTenantByteIndex1764000003000,
+  Queues1764000004000,
 ];

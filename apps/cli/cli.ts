@@ -4,7 +4,7 @@ import { SingleBar } from 'cli-progress';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { EventStore } from '@app/event-store';
-import { CallSessionsProjection, Projection, ProjectionRunner } from '@app/projections';
+import { CallSessionsProjection, Projection, ProjectionRunner, QueueAttemptsProjection } from '@app/projections';
 import {
   AppConfig,
   SecretBox,
@@ -159,7 +159,7 @@ export const COMMANDS: Record<string, Command> = {
       'projections:rebuild [--projection NAME] — empty read models and rebuild them from raw_events (progress on stderr)',
     options: flagged(['projection']),
     run: async (v, ctx) => {
-      const all: Projection[] = [new CallSessionsProjection()];
+      const all: Projection[] = [new CallSessionsProjection(), new QueueAttemptsProjection()];
       const name = str(v, 'projection');
       const chosen = name ? all.filter((p) => p.name === name) : all;
       if (name && chosen.length === 0)

@@ -61,13 +61,10 @@ export function toEvents(
   payloads: unknown[],
   ids: { tenantId: string; sourceId: string },
   timezone = 'UTC',
+  vendor: 'nexbro' | 'portsip' | 'voipcloud' = 'portsip',
 ): NewEvent[] {
-  const adapter = getVendorAdapter('portsip');
+  const adapter = getVendorAdapter(vendor);
   return payloads.map((value) =>
-    describeEvent(
-      { ...ids, vendor: 'portsip' },
-      adapter.parse(value, { timezone }),
-      Buffer.from(JSON.stringify(value)),
-    ),
+    describeEvent({ ...ids, vendor }, adapter.parse(value, { timezone }), Buffer.from(JSON.stringify(value))),
   );
 }

@@ -2,19 +2,27 @@ import { Client, Pool } from 'pg';
 import { runMigrations } from '@app/platform';
 import { SERVER_URL, waitFor } from './env';
 
-/** Waits until no event (of `tenantId`, if given) is past its projection checkpoint (polls; never sleeps blindly). */
-export async function waitForProjections(pool: Pool, tenantId: string | null, timeoutMs = 20000): Promise<void> {
+/**
+ * Waits until no event (of `tenantId`, if given) is past the checkpoint of its partition of each
+ * named projection (polls; never sleeps blindly).
+ */
+export async function waitForProjections(
+  pool: Pool,
+  tenantId: string | null,
+  timeoutMs = 20000,
+  projections: readonly string[] = ['call-sessions'],
+): Promise<void> {
   await waitFor(
     async () => {
       const { rows } = await pool.query<{ behind: boolean }>(
         `SELECT EXISTS (
-           SELECT 1 FROM raw_events e
-           WHERE ($1::uuid IS NULL OR e.tenant_id = $1) AND e.call_key IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM raw_events e, unnest($2::text[]) AS p(name)
+           WHERE ($1::uuid IS NULL OR e.tenant_id = $1) AND NOT EXISTS (
              SELECT 1 FROM projection_checkpoints c
-             WHERE c.name LIKE 'call-sessions:%' AND split_part(split_part(c.name, ':', 2), '/', 1)::int =
+             WHERE c.name LIKE p.name || ':%' AND split_part(split_part(c.name, ':', 2), '/', 1)::int =
                    get_byte(uuid_send(e.tenant_id), 15) % split_part(c.name, '/', 2)::int
                AND (e.tx_id, e.position) <= (c.tx_id, c.position))) AS behind`,
-        [tenantId],
+        [tenantId, projections],
       );
       return !rows[0].behind;
     },

@@ -1,6 +1,7 @@
 export * from './call-sessions/call-sessions.projection';
 export * from './call-sessions/call-sessions.writer';
 export * from './projections.module';
+export * from './queues';
 export * from './runner/doorbell';
 export * from './runner/doorbell.module';
 export * from './runner/projection';

@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { EventStore, EventStoreModule } from '@app/event-store';
 import { APP_CONFIG, AppConfig, PG_POOL } from '@app/platform';
 import { CallSessionsProjection } from './call-sessions/call-sessions.projection';
+import { QueueAttemptsProjection } from './queues/queue-attempts.projection';
 import { DoorbellModule } from './runner/doorbell.module';
 import { PROJECTIONS } from './runner/projection';
 import { ProjectionRunner } from './runner/projection-runner';
@@ -21,7 +22,7 @@ import { ProjectionScheduler } from './runner/projection-scheduler';
           batchSize: config.projections.batchSize,
         }),
     },
-    { provide: PROJECTIONS, useFactory: () => [new CallSessionsProjection()] },
+    { provide: PROJECTIONS, useFactory: () => [new CallSessionsProjection(), new QueueAttemptsProjection()] },
     ProjectionScheduler,
   ],
   exports: [ProjectionRunner, PROJECTIONS, ProjectionScheduler, DoorbellModule],

@@ -1,4 +1,4 @@
-import { isRecord, type JsonRecord } from '../src/fields';
+import { isRecord, toSeconds, type JsonRecord } from '../src/fields';
 import { isAbsentValue, parseUnixSeconds } from '../src/time';
 import { partyNumber, portsipQueueCallerReason, type QueueCallerReason } from './normalise';
 
@@ -59,6 +59,34 @@ export function portsipQueueCallerType(value: unknown): 'normal' | 'callback' | 
   if (typeof value !== 'string') return null;
   const key = value.trim().toLowerCase();
   return key === 'normal' || key === 'callback' ? key : null;
+}
+
+/** A `queue_sla_breached` notification: callers of a queue waited past its SLA. */
+export interface PortsipSlaBreach {
+  queueId: string | null;
+  /** User part of `caller`. */
+  caller: string | null;
+  totalCallersBreached: number | null;
+  slaSeconds: number | null;
+  waitingCallers: number | null;
+  at: Date | null;
+}
+
+/** Reads a `queue_sla_breached` payload (counts that are not whole non-negative numbers are null). */
+export function portsipSlaBreach(payload: unknown): PortsipSlaBreach {
+  const r: JsonRecord = isRecord(payload) ? payload : {};
+  const count = (v: unknown) => {
+    const n = toSeconds(v);
+    return n !== null && Number.isInteger(n) ? n : null;
+  };
+  return {
+    queueId: id(r['queue_id']),
+    caller: partyNumber(r['caller']),
+    totalCallersBreached: count(r['total_callers_breached']),
+    slaSeconds: count(r['sla_time_secs']),
+    waitingCallers: count(r['waiting_callers']),
+    at: unix(r['timestamp']),
+  };
 }
 
 function objects(value: unknown): JsonRecord[] {

@@ -1,0 +1,109 @@
+import { PoolClient } from 'pg';
+import { QueueOutcome } from './queue-attempts.reducer';
+import { QueueCounters, addCounters, classify, emptyCounters } from './queue-stats';
+
+/** One 15-minute UTC bucket of one queue of one tenant. */
+export interface BucketKey {
+  tenantId: string;
+  queue: string;
+  bucketStart: Date;
+}
+
+interface AttemptRow {
+  tenant_id: string;
+  queue: string;
+  bucket_start: Date;
+  outcome: QueueOutcome;
+  wait_seconds: number | null;
+  talk_seconds: number | null;
+  sla_seconds: number;
+  short_abandon_seconds: number;
+}
+
+const COUNTER_COLUMNS: ReadonlyArray<[keyof QueueCounters, string, string]> = [
+  ['offered', 'offered', 'int'],
+  ['answered', 'answered', 'int'],
+  ['answeredWithinSla', 'answered_within_sla', 'int'],
+  ['abandoned', 'abandoned', 'int'],
+  ['shortAbandoned', 'short_abandoned', 'int'],
+  ['timedOut', 'timed_out', 'int'],
+  ['callbacks', 'callbacks', 'int'],
+  ['sumAnswerWait', 'sum_answer_wait', 'bigint'],
+  ['answeredWithWait', 'answered_with_wait', 'int'],
+  ['maxWait', 'max_wait', 'int'],
+  ['sumAbandonWait', 'sum_abandon_wait', 'bigint'],
+  ['abandonedWithWait', 'abandoned_with_wait', 'int'],
+  ['sumTalk', 'sum_talk', 'bigint'],
+  ['answeredWithTalk', 'answered_with_talk', 'int'],
+  ['sumHandle', 'sum_handle', 'bigint'],
+  ['answeredWithHandle', 'answered_with_handle', 'int'],
+];
+
+/**
+ * Recomputes the stats rows of the given buckets from queue_attempts, under each tenant's current
+ * thresholds (classify() of queue-stats.ts, the one definition of every counter): a bucket left
+ * without attempts loses its row. Idempotent; the cost is the attempts of the touched buckets.
+ */
+export async function recomputeBuckets(client: PoolClient, keys: readonly BucketKey[]): Promise<void> {
+  const unique = new Map<string, BucketKey>();
+  for (const k of keys) unique.set(`${k.tenantId}/${k.queue}/${k.bucketStart.getTime()}`, k);
+  if (unique.size === 0) return;
+  const list = [...unique.values()];
+  const args = [list.map((k) => k.tenantId), list.map((k) => k.queue), list.map((k) => k.bucketStart)];
+  const { rows } = await client.query<AttemptRow>(
+    `SELECT a.tenant_id, a.queue, a.bucket_start, a.outcome, a.wait_seconds, a.talk_seconds, t.sla_seconds, t.short_abandon_seconds
+     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, queue, bucket_start)
+     JOIN queue_attempts a ON a.tenant_id = k.tenant_id AND a.queue = k.queue AND a.bucket_start = k.bucket_start
+     JOIN tenants t ON t.id = a.tenant_id`,
+    args,
+  );
+  const sums = new Map<string, { key: BucketKey; counters: QueueCounters }>();
+  for (const r of rows) {
+    const id = `${r.tenant_id}/${r.queue}/${r.bucket_start.getTime()}`;
+    const entry = sums.get(id) ?? { key: unique.get(id)!, counters: emptyCounters() };
+    const one = classify(
+      { outcome: r.outcome, waitSeconds: r.wait_seconds, talkSeconds: r.talk_seconds },
+      { slaSeconds: r.sla_seconds, shortAbandonSeconds: r.short_abandon_seconds },
+    );
+    entry.counters = addCounters(entry.counters, one);
+    sums.set(id, entry);
+  }
+  await client.query(
+    `DELETE FROM queue_interval_stats s USING unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, queue, bucket_start)
+     WHERE s.tenant_id = k.tenant_id AND s.queue = k.queue AND s.bucket_start = k.bucket_start`,
+    args,
+  );
+  if (sums.size === 0) return;
+  const entries = [...sums.values()];
+  const columns = COUNTER_COLUMNS.map(([field]) => entries.map((e) => e.counters[field]));
+  await client.query(
+    `INSERT INTO queue_interval_stats (tenant_id, queue, bucket_start, ${COUNTER_COLUMNS.map(([, c]) => c).join(', ')})
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], ${COUNTER_COLUMNS.map(([, , t], i) => `$${i + 4}::${t}[]`).join(', ')})`,
+    [
+      entries.map((e) => e.key.tenantId),
+      entries.map((e) => e.key.queue),
+      entries.map((e) => e.key.bucketStart),
+      ...columns,
+    ],
+  );
+}
+
+/**
+ * Recomputes every stats row of a tenant (after its SLA or short-abandon threshold changed), in
+ * the caller's transaction. Returns the number of buckets recomputed.
+ */
+export async function recomputeTenantQueueStats(client: PoolClient, tenantId: string): Promise<number> {
+  const { rows } = await client.query<{ queue: string; bucket_start: Date }>(
+    `SELECT DISTINCT queue, bucket_start FROM queue_attempts WHERE tenant_id = $1
+     UNION SELECT queue, bucket_start FROM queue_interval_stats WHERE tenant_id = $1`,
+    [tenantId],
+  );
+  const chunk = 5000;
+  for (let i = 0; i < rows.length; i += chunk) {
+    await recomputeBuckets(
+      client,
+      rows.slice(i, i + chunk).map((r) => ({ tenantId, queue: r.queue, bucketStart: r.bucket_start })),
+    );
+  }
+  return rows.length;
+}

@@ -1,0 +1,2 @@
+export * from './intervals';
+export * from './queue-stats.query';
