@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { resolve } from 'node:path';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
@@ -401,5 +402,50 @@ describe('order independence and rebuilds (private database)', () => {
     expect((await snapshot()).attempts).toBeNull();
     await new ProjectionRunner(own, store, { partitions: 1, batchSize: 1000 }).catchUp(projection);
     expect(await snapshot()).toEqual(incremental);
+  });
+
+  it('property: any order and batching of the day gives the same attempts and stats as a clean rebuild', async () => {
+    const store = new EventStore(own);
+    const projection = new QueueAttemptsProjection();
+    const tenantRows = async (tenantId: string) =>
+      (
+        await own.query(
+          `SELECT json_build_object(
+             'attempts', (SELECT json_agg(json_build_array(call_key, attempt_key, kind, queue, entered_at, left_at, outcome,
+                                                           wait_seconds, answered_by, talk_seconds, callback)
+                                          ORDER BY call_key, attempt_key) FROM queue_attempts WHERE tenant_id = $1),
+             'stats', (SELECT json_agg(to_jsonb(s) - 'tenant_id' ORDER BY bucket_start, queue)
+                       FROM queue_interval_stats s WHERE tenant_id = $1)) AS v`,
+          [tenantId],
+        )
+      ).rows[0].v;
+    const tenantWith = async (payloads: unknown[], chunk: number) => {
+      const { rows: t } = await own.query<{ id: string }>(`INSERT INTO tenants (name) VALUES ('p') RETURNING id`);
+      const { rows: s } = await own.query<{ id: string }>(
+        `INSERT INTO sources (tenant_id, name, vendor, auth_method, credentials) VALUES ($1, 'pbx', 'portsip', 'none', '{"method":"none"}') RETURNING id`,
+        [t[0].id],
+      );
+      const ids = { tenantId: t[0].id, sourceId: s[0].id };
+      for (let i = 0; i < payloads.length; i += chunk) await store.append(toEvents(payloads.slice(i, i + chunk), ids));
+      return t[0].id;
+    };
+    // The reference: the day in its own order, applied in one batch.
+    const reference = await tenantWith(DAY, DAY.length);
+    await new ProjectionRunner(own, store, { partitions: 1, batchSize: 1000 }).catchUp(projection);
+    const expected = await tenantRows(reference);
+    expect(expected.attempts).toHaveLength(23);
+
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2 ** 30 }),
+        fc.integer({ min: 1, max: 12 }),
+        async (seed, batchSize) => {
+          const tenantId = await tenantWith(shuffledWithDuplicates(seed), 1 + (seed % 7));
+          await new ProjectionRunner(own, store, { partitions: 1, batchSize }).catchUp(projection);
+          expect(await tenantRows(tenantId)).toEqual(expected);
+        },
+      ),
+      { numRuns: 12 },
+    );
   });
 });
