@@ -9,6 +9,7 @@ import {
   hashSourceSecret,
   parseStoredCredentials,
 } from '../auth';
+import { Queryable } from '../database/pg-pool';
 import { SecretBox } from '../secrets/secret-box';
 import { SourceEntity, TenantEntity, WsiFilters } from './tenancy.entities';
 import { TenancyValidationError, UnknownSourceError, UnknownTenantError } from './tenancy.errors';
@@ -45,6 +46,53 @@ const tenantInput = z.object({
   extensionPattern: pattern.default('^\\d{2,5}$'),
 });
 export type TenantInput = z.input<typeof tenantInput>;
+
+/** What `tenant:update` may change (no defaults: an absent field is left as it is). */
+const tenantPatch = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    timezone: zone.optional(),
+    slaSeconds: seconds.optional(),
+    shortAbandonSeconds: seconds.optional(),
+    extensionPattern: pattern.optional(),
+  })
+  .refine((p) => Object.values(p).some((v) => v !== undefined), { message: 'nothing to change' });
+export type TenantPatch = z.input<typeof tenantPatch>;
+
+const PATCH_COLUMNS = {
+  name: 'name',
+  timezone: 'timezone',
+  slaSeconds: 'sla_seconds',
+  shortAbandonSeconds: 'short_abandon_seconds',
+  extensionPattern: 'extension_pattern',
+} as const;
+
+/**
+ * Applies a validated tenant patch in the caller's transaction (so read models that depend on the
+ * changed settings can be recomputed in the same one). Returns which settings actually changed;
+ * throws TenancyValidationError / UnknownTenantError.
+ */
+export async function updateTenant(client: Queryable, tenantId: string, input: TenantPatch): Promise<string[]> {
+  if (!UUID.test(tenantId)) throw new TenancyValidationError(['tenant: expected a tenant id (UUID)']);
+  const parsed = tenantPatch.safeParse(input);
+  if (!parsed.success) throw new TenancyValidationError(problemsOf(parsed.error));
+  const entries = Object.entries(parsed.data).filter(([, v]) => v !== undefined) as Array<
+    [keyof typeof PATCH_COLUMNS, string | number]
+  >;
+  const { rows: before } = await client.query<Record<string, unknown>>(
+    'SELECT * FROM tenants WHERE id = $1 FOR UPDATE',
+    [tenantId],
+  );
+  if (!before.length) throw new UnknownTenantError(tenantId);
+  const changed = entries.filter(([k, v]) => before[0][PATCH_COLUMNS[k]] !== v).map(([k]) => k);
+  if (changed.length) {
+    await client.query(
+      `UPDATE tenants SET ${entries.map(([k], i) => `${PATCH_COLUMNS[k]} = $${i + 2}`).join(', ')} WHERE id = $1`,
+      [tenantId, ...entries.map(([, v]) => v)],
+    );
+  }
+  return changed;
+}
 
 const sourceInput = z
   .object({

@@ -1,6 +1,6 @@
 import { PoolClient } from 'pg';
 import { QueueOutcome } from './queue-attempts.reducer';
-import { QueueCounters, addCounters, classify, emptyCounters } from './queue-stats';
+import { QueueCounters, QueueThresholds, addCounters, classify, emptyCounters } from './queue-stats';
 
 /** One 15-minute UTC bucket of one queue of one tenant. */
 export interface BucketKey {
@@ -16,8 +16,6 @@ interface AttemptRow {
   outcome: QueueOutcome;
   wait_seconds: number | null;
   talk_seconds: number | null;
-  sla_seconds: number;
-  short_abandon_seconds: number;
 }
 
 const COUNTER_COLUMNS: ReadonlyArray<[keyof QueueCounters, string, string]> = [
@@ -50,21 +48,28 @@ export async function recomputeBuckets(client: PoolClient, keys: readonly Bucket
   if (unique.size === 0) return;
   const list = [...unique.values()];
   const args = [list.map((k) => k.tenantId), list.map((k) => k.queue), list.map((k) => k.bucketStart)];
+  // FOR SHARE: a threshold change (tenant row updated, then recomputeTenantQueueStats in the same
+  // transaction) and this batch serialise, so no bucket is left computed with the old thresholds.
+  const { rows: tenants } = await client.query<{ id: string; sla_seconds: number; short_abandon_seconds: number }>(
+    `SELECT id, sla_seconds, short_abandon_seconds FROM tenants WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE`,
+    [[...new Set(list.map((k) => k.tenantId))]],
+  );
+  const thresholds = new Map<string, QueueThresholds>(
+    tenants.map((t) => [t.id, { slaSeconds: t.sla_seconds, shortAbandonSeconds: t.short_abandon_seconds }]),
+  );
   const { rows } = await client.query<AttemptRow>(
-    `SELECT a.tenant_id, a.queue, a.bucket_start, a.outcome, a.wait_seconds, a.talk_seconds, t.sla_seconds, t.short_abandon_seconds
+    `SELECT a.tenant_id, a.queue, a.bucket_start, a.outcome, a.wait_seconds, a.talk_seconds
      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, queue, bucket_start)
-     JOIN queue_attempts a ON a.tenant_id = k.tenant_id AND a.queue = k.queue AND a.bucket_start = k.bucket_start
-     JOIN tenants t ON t.id = a.tenant_id`,
+     JOIN queue_attempts a ON a.tenant_id = k.tenant_id AND a.queue = k.queue AND a.bucket_start = k.bucket_start`,
     args,
   );
   const sums = new Map<string, { key: BucketKey; counters: QueueCounters }>();
   for (const r of rows) {
     const id = `${r.tenant_id}/${r.queue}/${r.bucket_start.getTime()}`;
     const entry = sums.get(id) ?? { key: unique.get(id)!, counters: emptyCounters() };
-    const one = classify(
-      { outcome: r.outcome, waitSeconds: r.wait_seconds, talkSeconds: r.talk_seconds },
-      { slaSeconds: r.sla_seconds, shortAbandonSeconds: r.short_abandon_seconds },
-    );
+    const limits = thresholds.get(r.tenant_id);
+    if (!limits) continue; // the tenant is gone: its rows are deleted below
+    const one = classify({ outcome: r.outcome, waitSeconds: r.wait_seconds, talkSeconds: r.talk_seconds }, limits);
     entry.counters = addCounters(entry.counters, one);
     sums.set(id, entry);
   }
