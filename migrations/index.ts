@@ -3,6 +3,7 @@ import { TenantsSources1764000001000 } from './1764000001000-tenants-sources';
 import { CallSessions1764000002000 } from './1764000002000-call-sessions';
 import { RawEventsTenantByteIndex1764000003000 } from './1764000003000-raw-events-tenant-byte-index';
 import { Queues1764000004000 } from './1764000004000-queues';
+import { Agents1764000005000 } from './1764000005000-agents';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   CallSessions1764000002000,
   RawEventsTenantByteIndex1764000003000,
   Queues1764000004000,
+  Agents1764000005000,
 ];

@@ -4,7 +4,15 @@ import { SingleBar } from 'cli-progress';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { EventStore } from '@app/event-store';
-import { CallSessionsProjection, Projection, ProjectionRunner, QueueAttemptsProjection } from '@app/projections';
+import {
+  AgentTimelineProjection,
+  CallSessionsProjection,
+  ExtensionDirectoryProjection,
+  Projection,
+  ProjectionRunner,
+  QueueAttemptsProjection,
+  recomputeTenantQueueStats,
+} from '@app/projections';
 import {
   AppConfig,
   SecretBox,
@@ -13,6 +21,8 @@ import {
   dataSourceOptions,
   embeddedDatabaseUrl,
   runMigrations,
+  updateTenant,
+  withTransaction,
 } from '@app/platform';
 
 /** A command-line usage error: printed with the usage, exit code 2. */
@@ -154,12 +164,44 @@ export const COMMANDS: Record<string, Command> = {
       return { id: source.id, webhookPath: `/webhooks/${source.id}` };
     },
   },
+  'tenant:update': {
+    usage:
+      'tenant:update --tenant T [--name N] [--timezone Z] [--sla-seconds S] [--short-abandon-seconds S] [--extension-pattern RE] — queue stats of the tenant are recomputed when a threshold changes',
+    options: flagged(['tenant', 'name', 'timezone', 'sla-seconds', 'short-abandon-seconds', 'extension-pattern']),
+    run: async (v, ctx) => {
+      const tenantId = required(v, 'tenant');
+      const pool = new Pool({ connectionString: ctx.databaseUrl, max: 1 });
+      pool.on('error', () => undefined); // a dropped idle connection: the next query reports it
+      try {
+        // One transaction: the new thresholds and the stats computed with them commit together.
+        return await withTransaction(pool, async (client) => {
+          const changed = await updateTenant(client, tenantId, {
+            name: str(v, 'name'),
+            timezone: str(v, 'timezone'),
+            slaSeconds: str(v, 'sla-seconds'),
+            shortAbandonSeconds: str(v, 'short-abandon-seconds'),
+            extensionPattern: str(v, 'extension-pattern'),
+          });
+          const thresholds = changed.includes('slaSeconds') || changed.includes('shortAbandonSeconds');
+          const recomputedBuckets = thresholds ? await recomputeTenantQueueStats(client, tenantId) : 0;
+          return { id: tenantId, changed, recomputedBuckets };
+        });
+      } finally {
+        await pool.end();
+      }
+    },
+  },
   'projections:rebuild': {
     usage:
       'projections:rebuild [--projection NAME] — empty read models and rebuild them from raw_events (progress on stderr)',
     options: flagged(['projection']),
     run: async (v, ctx) => {
-      const all: Projection[] = [new CallSessionsProjection(), new QueueAttemptsProjection()];
+      const all: Projection[] = [
+        new CallSessionsProjection(),
+        new QueueAttemptsProjection(),
+        new AgentTimelineProjection(),
+        new ExtensionDirectoryProjection(),
+      ];
       const name = str(v, 'projection');
       const chosen = name ? all.filter((p) => p.name === name) : all;
       if (name && chosen.length === 0)

@@ -33,6 +33,47 @@ describe('operator CLI', () => {
   const pool = testPool(TEST_DATABASE_URL);
   afterAll(() => pool.end());
 
+  it('tenant:update changes settings and recomputes queue stats when a threshold changes', async () => {
+    const { id: tenantId } = JSON.parse((await cli('tenant:create', '--name', 'Upd')).out) as { id: string };
+    const source = await pool.query<{ id: string }>(
+      `INSERT INTO sources (tenant_id, name, vendor, auth_method, credentials) VALUES ($1, 'x', 'voipcloud', 'none', '{"method":"none"}') RETURNING id`,
+      [tenantId],
+    );
+    // One attempt answered after 15 s, its bucket computed under the default 20 s SLA.
+    await pool.query(
+      `INSERT INTO queue_attempts (tenant_id, source_id, call_key, attempt_key, kind, queue, entered_at, bucket_start, left_at,
+                                   outcome, wait_seconds, callback)
+       VALUES ($1, $2, 'c1', 'k', 'queue', 'Sales', '2026-03-02T09:01:00Z', '2026-03-02T09:00:00Z', '2026-03-02T09:01:15Z', 'ANSWERED', 15, false)`,
+      [tenantId, source.rows[0].id],
+    );
+    const within = async () =>
+      (
+        await pool.query('SELECT answered, answered_within_sla FROM queue_interval_stats WHERE tenant_id = $1', [
+          tenantId,
+        ])
+      ).rows;
+    const tighter = await cli('tenant:update', '--tenant', tenantId, '--sla-seconds', '10', '--name', 'Upd');
+    expect(tighter.code).toBe(0);
+    expect(JSON.parse(tighter.out)).toEqual({ id: tenantId, changed: ['slaSeconds'], recomputedBuckets: 1 });
+    expect(await within()).toEqual([{ answered: 1, answered_within_sla: 0 }]);
+    const looser = await cli('tenant:update', '--tenant', tenantId, '--sla-seconds', '15');
+    expect(JSON.parse(looser.out)).toMatchObject({ changed: ['slaSeconds'], recomputedBuckets: 1 });
+    expect(await within()).toEqual([{ answered: 1, answered_within_sla: 1 }]);
+
+    const zoneOnly = await cli('tenant:update', '--tenant', tenantId, '--timezone', 'Asia/Kathmandu');
+    expect(JSON.parse(zoneOnly.out)).toEqual({ id: tenantId, changed: ['timezone'], recomputedBuckets: 0 });
+    const bad = await cli('tenant:update', '--tenant', tenantId, '--sla-seconds', '90000', '--timezone', 'Mars/Olympus');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('timezone: expected an IANA time zone like Europe/London');
+    expect(bad.err).toContain('slaSeconds');
+    const nothing = await cli('tenant:update', '--tenant', tenantId);
+    expect(nothing.code).not.toBe(0);
+    expect(nothing.err).toContain('nothing to change');
+    const unknown = await cli('tenant:update', '--tenant', '00000000-0000-4000-8000-000000000000', '--name', 'x');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err).toContain('00000000-0000-4000-8000-000000000000');
+  });
+
   it('creates tenants and sources, printing JSON on stdout', async () => {
     const t = await cli(
       'tenant:create',

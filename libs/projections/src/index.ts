@@ -1,3 +1,4 @@
+export * from './agents';
 export * from './call-sessions/call-sessions.projection';
 export * from './call-sessions/call-sessions.writer';
 export * from './projections.module';

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { Pool } from 'pg';
 import { EventStore, EventStoreModule } from '@app/event-store';
 import { APP_CONFIG, AppConfig, PG_POOL } from '@app/platform';
+import { AgentTimelineProjection } from './agents/agent-timeline.projection';
+import { ExtensionDirectoryProjection } from './agents/extension-directory.projection';
 import { CallSessionsProjection } from './call-sessions/call-sessions.projection';
 import { QueueAttemptsProjection } from './queues/queue-attempts.projection';
 import { DoorbellModule } from './runner/doorbell.module';
@@ -22,7 +24,15 @@ import { ProjectionScheduler } from './runner/projection-scheduler';
           batchSize: config.projections.batchSize,
         }),
     },
-    { provide: PROJECTIONS, useFactory: () => [new CallSessionsProjection(), new QueueAttemptsProjection()] },
+    {
+      provide: PROJECTIONS,
+      useFactory: () => [
+        new CallSessionsProjection(),
+        new QueueAttemptsProjection(),
+        new AgentTimelineProjection(),
+        new ExtensionDirectoryProjection(),
+      ],
+    },
     ProjectionScheduler,
   ],
   exports: [ProjectionRunner, PROJECTIONS, ProjectionScheduler, DoorbellModule],

@@ -1,2 +1,5 @@
 export * from './intervals';
 export * from './queue-stats.query';
+export * from './agent-stats.query';
+export * from './agent-timeline.query';
+export * from './extensions.query';

@@ -139,6 +139,23 @@ export function agentIntervalStats(
   intervalEnd: Date,
   until: Date = intervalEnd,
 ): AgentIntervalFigures {
+  const { idleReadySeconds: _idleReady, ...figures } = agentIntervalSums(segments, intervalStart, intervalEnd, until);
+  return figures;
+}
+
+/** agentIntervalStats with the idle-ready seconds too: what a stored interval keeps so occupancy rolls up. */
+export interface AgentIntervalSums extends AgentIntervalFigures {
+  /** READY time with no CALL segment (occupancy's idle part). */
+  idleReadySeconds: number;
+}
+
+/** agentIntervalStats plus idleReadySeconds (same arguments, same rules). */
+export function agentIntervalSums(
+  segments: readonly AgentSegment[],
+  intervalStart: Date,
+  intervalEnd: Date,
+  until: Date = intervalEnd,
+): AgentIntervalSums {
   const from = intervalStart.getTime();
   const to = Math.min(intervalEnd.getTime(), until.getTime());
   const limit = until.getTime();
@@ -182,7 +199,8 @@ export function agentIntervalStats(
   const holdSeconds = sec(ms.hold);
   const wrapUpSeconds = sec(ms.wrapUp);
   const busy = talkSeconds + holdSeconds + wrapUpSeconds;
-  const denominator = busy + sec(ms.idleReady);
+  const idleReadySeconds = sec(ms.idleReady);
+  const denominator = busy + idleReadySeconds;
   const calls = countOffers(segments, intervalStart.getTime(), intervalEnd.getTime(), limit);
   return {
     loggedInSeconds: sec(ms.loggedIn),
@@ -195,6 +213,7 @@ export function agentIntervalStats(
     callsAnswered: calls.answered,
     callsMissed: calls.missed,
     occupancy: denominator === 0 ? null : busy / denominator,
+    idleReadySeconds,
   };
 }
 

@@ -1,0 +1,430 @@
+/**
+ * SQL of the agent-timeline projection. Every statement takes whole batches as parallel arrays
+ * (unnest), is filtered by tenant, and runs inside the runner's transaction.
+ *
+ * Timelines are keyed by (tenant, agent, layer, queue) with queue '' outside AGENT_STATE (see the
+ * migration); the reducers' null queue is mapped to '' here and nowhere else.
+ */
+import { PoolClient } from 'pg';
+import type { AgentSegment, SegmentLayer, StateChange } from './agent-segments.reducer';
+import type { AgentBucketRow } from './agent-rows';
+
+/** One agent_changes row to insert. */
+export interface ChangeRow {
+  tenantId: string;
+  sourceId: string;
+  position: string;
+  ordinal: number;
+  agent: string;
+  layer: SegmentLayer;
+  /** '' outside AGENT_STATE; for an unmapped PortSIP queue, the queue id. */
+  queue: string;
+  /** The PortSIP queue id the change named its queue by (the queue is relabelled from it). */
+  queueId: string | null;
+  state: string;
+  callId: string | null;
+  at: Date;
+}
+
+/** One timeline of one agent. */
+export interface TimelineKey {
+  tenantId: string;
+  agent: string;
+  layer: SegmentLayer;
+  /** '' outside AGENT_STATE. */
+  queue: string;
+}
+
+/** A timeline and an instant (the earliest changed one, or the start of its re-fold window). */
+export type TimelineAt = TimelineKey & { at: Date };
+
+/** One agent of one tenant. */
+export interface AgentKey {
+  tenantId: string;
+  agent: string;
+}
+
+export const timelineKey = (k: TimelineKey): string => `${k.tenantId}\u0000${k.agent}\u0000${k.layer}\u0000${k.queue}`;
+export const agentKey = (k: AgentKey): string => `${k.tenantId}\u0000${k.agent}`;
+
+/** A PortSIP queue id → number statement of one queue_status event. */
+export interface QueueLabelRow {
+  tenantId: string;
+  sourceId: string;
+  queueId: string;
+  queueNumber: string;
+  learntAt: Date;
+  position: string;
+}
+
+/**
+ * Records queue id → number mappings (the latest statement, by (learnt_at, position), wins
+ * whatever the arrival order) and relabels the stored changes that named a queue by an id whose
+ * number is now known or different. Returns the timelines the moved changes left and entered,
+ * each with its earliest moved change.
+ */
+export async function learnQueueLabels(client: PoolClient, labels: readonly QueueLabelRow[]): Promise<TimelineAt[]> {
+  if (labels.length === 0) return [];
+  const { rows: learnt } = await client.query<{ tenant_id: string; source_id: string; queue_id: string }>(
+    `INSERT INTO agent_queue_labels AS l (tenant_id, source_id, queue_id, queue_number, learnt_at, position)
+     SELECT DISTINCT ON (tenant_id, source_id, queue_id) tenant_id, source_id, queue_id, queue_number, learnt_at, position
+     FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[])
+       AS m(tenant_id, source_id, queue_id, queue_number, learnt_at, position)
+     ORDER BY tenant_id, source_id, queue_id, learnt_at DESC, position DESC
+     ON CONFLICT (tenant_id, source_id, queue_id) DO UPDATE
+       SET queue_number = excluded.queue_number, learnt_at = excluded.learnt_at, position = excluded.position
+       WHERE (excluded.learnt_at, excluded.position) > (l.learnt_at, l.position)
+     RETURNING l.tenant_id, l.source_id, l.queue_id`,
+    [
+      labels.map((l) => l.tenantId),
+      labels.map((l) => l.sourceId),
+      labels.map((l) => l.queueId),
+      labels.map((l) => l.queueNumber),
+      labels.map((l) => l.learntAt),
+      labels.map((l) => l.position),
+    ],
+  );
+  if (learnt.length === 0) return [];
+  const { rows } = await client.query<{
+    tenant_id: string;
+    agent: string;
+    layer: SegmentLayer;
+    queue: string;
+    at: Date;
+  }>(
+    `WITH moved AS (
+       SELECT c.tenant_id, c.position, c.ordinal, c.queue AS old_queue, l.queue_number AS new_queue
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(tenant_id, source_id, queue_id)
+       JOIN agent_queue_labels l ON l.tenant_id = k.tenant_id AND l.source_id = k.source_id AND l.queue_id = k.queue_id
+       JOIN agent_changes c ON c.tenant_id = k.tenant_id AND c.source_id = k.source_id AND c.queue_id = k.queue_id
+       WHERE c.queue <> l.queue_number
+     ), updated AS (
+       UPDATE agent_changes c SET queue = m.new_queue
+       FROM moved m
+       WHERE c.tenant_id = m.tenant_id AND c.position = m.position AND c.ordinal = m.ordinal
+       RETURNING c.tenant_id, c.agent, c.layer, m.old_queue, m.new_queue, c.at
+     )
+     SELECT tenant_id, agent, layer, old_queue AS queue, min(at) AS at FROM updated GROUP BY 1, 2, 3, 4
+     UNION ALL
+     SELECT tenant_id, agent, layer, new_queue AS queue, min(at) AS at FROM updated GROUP BY 1, 2, 3, 4`,
+    [learnt.map((l) => l.tenant_id), learnt.map((l) => l.source_id), learnt.map((l) => l.queue_id)],
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, agent: r.agent, layer: r.layer, queue: r.queue, at: r.at }));
+}
+
+/**
+ * Inserts changes (a change already stored — the same event applied again — is skipped), with an
+ * unmapped queue id replaced by its number when known. Returns the changed timelines, each with
+ * its earliest new change.
+ */
+export async function insertChanges(client: PoolClient, changes: readonly ChangeRow[]): Promise<TimelineAt[]> {
+  if (changes.length === 0) return [];
+  const { rows } = await client.query<{
+    tenant_id: string;
+    agent: string;
+    layer: SegmentLayer;
+    queue: string;
+    at: Date;
+  }>(
+    `WITH inserted AS (
+       INSERT INTO agent_changes (tenant_id, source_id, position, ordinal, agent, layer, queue, queue_id, state, call_id, at)
+       SELECT i.tenant_id, i.source_id, i.position, i.ordinal, i.agent, i.layer,
+              CASE WHEN i.queue_id IS NULL THEN i.queue ELSE coalesce(l.queue_number, i.queue) END,
+              i.queue_id, i.state, i.call_id, i.at
+       FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::text[], $10::text[], $11::timestamptz[])
+         AS i(tenant_id, source_id, position, ordinal, agent, layer, queue, queue_id, state, call_id, at)
+       LEFT JOIN agent_queue_labels l
+         ON l.tenant_id = i.tenant_id AND l.source_id = i.source_id AND l.queue_id = i.queue_id
+       ON CONFLICT (tenant_id, position, ordinal) DO NOTHING
+       RETURNING tenant_id, agent, layer, queue, at
+     )
+     SELECT tenant_id, agent, layer, queue, min(at) AS at FROM inserted GROUP BY 1, 2, 3, 4`,
+    [
+      changes.map((c) => c.tenantId),
+      changes.map((c) => c.sourceId),
+      changes.map((c) => c.position),
+      changes.map((c) => c.ordinal),
+      changes.map((c) => c.agent),
+      changes.map((c) => c.layer),
+      changes.map((c) => c.queue),
+      changes.map((c) => c.queueId),
+      changes.map((c) => c.state),
+      changes.map((c) => c.callId),
+      changes.map((c) => c.at),
+    ],
+  );
+  return rows.map((r) => ({ tenantId: r.tenant_id, agent: r.agent, layer: r.layer, queue: r.queue, at: r.at }));
+}
+
+/** The latest change time of each agent (undefined for agents without changes). */
+export async function latestChanges(client: PoolClient, agents: readonly AgentKey[]): Promise<Map<string, Date>> {
+  const out = new Map<string, Date>();
+  if (agents.length === 0) return out;
+  const { rows } = await client.query<{ tenant_id: string; agent: string; at: Date | null }>(
+    `SELECT k.tenant_id, k.agent,
+            (SELECT c.at FROM agent_changes c WHERE c.tenant_id = k.tenant_id AND c.agent = k.agent
+             ORDER BY c.at DESC LIMIT 1) AS at
+     FROM unnest($1::uuid[], $2::text[]) AS k(tenant_id, agent)`,
+    [agents.map((a) => a.tenantId), agents.map((a) => a.agent)],
+  );
+  for (const r of rows) if (r.at !== null) out.set(agentKey({ tenantId: r.tenant_id, agent: r.agent }), r.at);
+  return out;
+}
+
+/**
+ * Where each timeline's re-fold must start so that folding only the changes from there on gives
+ * what a fold of the whole history gives (see AgentTimelineProjection):
+ * - REGISTRATION, PRESENCE, AGENT_STATE: the start of the segment still open just before the
+ *   earliest changed instant T (a segment ending at T is closed by a change at T), else T. The
+ *   fold's whole memory there is that one open segment, and re-folding from its first change
+ *   rebuilds it exactly (including the call id it adopted).
+ * - CALL: the fold also remembers every call in progress, so it walks back over contiguous
+ *   segments to the last instant at which the layer was empty (no call in progress), else T.
+ * Segments of one timeline never overlap, so "open just before r" is the latest segment that
+ * started before r, when it has not ended before r.
+ */
+export async function refoldWindows(client: PoolClient, timelines: readonly TimelineAt[]): Promise<TimelineAt[]> {
+  if (timelines.length === 0) return [];
+  const { rows } = await client.query<{ i: string; start: Date }>(
+    `SELECT k.i, w.start
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+       WITH ORDINALITY AS k(tenant_id, agent, layer, queue, t, i)
+     CROSS JOIN LATERAL (
+       WITH RECURSIVE back(start, depth) AS (
+         SELECT k.t, 0
+         UNION ALL
+         SELECT prev.started_at, back.depth + 1
+         FROM back
+         CROSS JOIN LATERAL (
+           SELECT s.started_at, s.ended_at FROM agent_segments s
+           WHERE s.tenant_id = k.tenant_id AND s.agent = k.agent AND s.layer = k.layer AND s.queue = k.queue
+             AND s.started_at < back.start
+           ORDER BY s.started_at DESC, s.ordinal DESC LIMIT 1
+         ) prev
+         WHERE (prev.ended_at IS NULL OR prev.ended_at >= back.start) AND (k.layer = 'CALL' OR back.depth = 0)
+       )
+       SELECT min(start) AS start FROM back
+     ) w
+     ORDER BY k.i`,
+    [
+      timelines.map((t) => t.tenantId),
+      timelines.map((t) => t.agent),
+      timelines.map((t) => t.layer),
+      timelines.map((t) => t.queue),
+      timelines.map((t) => t.at),
+    ],
+  );
+  return rows.map((r) => ({ ...timelines[Number(r.i) - 1], at: r.start }));
+}
+
+/** The changes of each timeline from its window start on, per agent, as foldSegments takes them. */
+export async function loadChanges(
+  client: PoolClient,
+  windows: readonly TimelineAt[],
+): Promise<Map<string, { key: AgentKey; changes: StateChange[] }>> {
+  const { rows } = await client.query<{
+    tenant_id: string;
+    agent: string;
+    layer: SegmentLayer;
+    queue: string;
+    state: string;
+    call_id: string | null;
+    at: Date;
+  }>(
+    `SELECT c.tenant_id, c.agent, c.layer, c.queue, c.state, c.call_id, c.at
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS w(tenant_id, agent, layer, queue, start)
+     JOIN agent_changes c ON c.tenant_id = w.tenant_id AND c.agent = w.agent AND c.layer = w.layer AND c.queue = w.queue
+       AND c.at >= w.start`,
+    [
+      windows.map((t) => t.tenantId),
+      windows.map((t) => t.agent),
+      windows.map((t) => t.layer),
+      windows.map((t) => t.queue),
+      windows.map((t) => t.at),
+    ],
+  );
+  const out = new Map<string, { key: AgentKey; changes: StateChange[] }>();
+  for (const r of rows) {
+    const key = { tenantId: r.tenant_id, agent: r.agent };
+    const k = agentKey(key);
+    const entry = out.get(k) ?? out.set(k, { key, changes: [] }).get(k)!;
+    entry.changes.push({
+      layer: r.layer,
+      queue: r.layer === 'AGENT_STATE' ? r.queue : null,
+      state: r.state,
+      callId: r.call_id,
+      at: r.at,
+    });
+  }
+  return out;
+}
+
+/** A folded segment with its tenant and its ordinal (see segmentOrdinals). */
+export interface SegmentRow {
+  tenantId: string;
+  ordinal: number;
+  segment: AgentSegment;
+}
+
+/**
+ * Replaces each timeline's segments from its window start on with `rows` (which must all start at
+ * or after their timeline's window start). Returns the call ids of the CALL segments removed or
+ * written, per agent: an earlier ring of one of those calls may have a new verdict.
+ */
+export async function replaceSegments(
+  client: PoolClient,
+  windows: readonly TimelineAt[],
+  rows: readonly SegmentRow[],
+): Promise<Map<string, Set<string>>> {
+  const calls = new Map<string, Set<string>>();
+  const note = (tenantId: string, agent: string, callId: string | null) => {
+    if (callId === null) return;
+    const k = agentKey({ tenantId, agent });
+    (calls.get(k) ?? calls.set(k, new Set()).get(k)!).add(callId);
+  };
+  const { rows: deleted } = await client.query<{ tenant_id: string; agent: string; call_id: string | null }>(
+    `DELETE FROM agent_segments s
+     USING unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS w(tenant_id, agent, layer, queue, start)
+     WHERE s.tenant_id = w.tenant_id AND s.agent = w.agent AND s.layer = w.layer AND s.queue = w.queue
+       AND s.started_at >= w.start
+     RETURNING s.tenant_id, s.agent, CASE WHEN s.layer = 'CALL' THEN s.call_id END AS call_id`,
+    [
+      windows.map((t) => t.tenantId),
+      windows.map((t) => t.agent),
+      windows.map((t) => t.layer),
+      windows.map((t) => t.queue),
+      windows.map((t) => t.at),
+    ],
+  );
+  for (const r of deleted) note(r.tenant_id, r.agent, r.call_id);
+  if (rows.length === 0) return calls;
+  for (const { tenantId, segment: s } of rows) if (s.layer === 'CALL') note(tenantId, s.agent, s.callId);
+  await client.query(
+    `INSERT INTO agent_segments (tenant_id, agent, layer, queue, started_at, ordinal, state, call_id, ended_at)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::text[],
+                          $8::text[], $9::timestamptz[])`,
+    [
+      rows.map((r) => r.tenantId),
+      rows.map((r) => r.segment.agent),
+      rows.map((r) => r.segment.layer),
+      rows.map((r) => r.segment.queue ?? ''),
+      rows.map((r) => r.segment.startedAt),
+      rows.map((r) => r.ordinal),
+      rows.map((r) => r.segment.state),
+      rows.map((r) => r.segment.callId),
+      rows.map((r) => r.segment.endedAt),
+    ],
+  );
+  return calls;
+}
+
+/** The start of the earliest ring of each agent before `before` that belongs to one of `calls`. */
+export async function earliestRings(
+  client: PoolClient,
+  agents: ReadonlyArray<AgentKey & { before: Date; calls: readonly string[] }>,
+): Promise<Map<string, Date>> {
+  const out = new Map<string, Date>();
+  const asked = agents.filter((a) => a.calls.length > 0);
+  if (asked.length === 0) return out;
+  const { rows } = await client.query<{ tenant_id: string; agent: string; at: Date }>(
+    `SELECT s.tenant_id, s.agent, min(s.started_at) AS at
+     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[]) AS k(tenant_id, agent, before, call_id)
+     JOIN agent_segments s ON s.tenant_id = k.tenant_id AND s.agent = k.agent AND s.call_id = k.call_id
+       AND s.started_at < k.before AND s.layer = 'CALL' AND s.state = 'RINGING'
+     GROUP BY 1, 2`,
+    [
+      asked.flatMap((a) => a.calls.map(() => a.tenantId)),
+      asked.flatMap((a) => a.calls.map(() => a.agent)),
+      asked.flatMap((a) => a.calls.map(() => a.before)),
+      asked.flatMap((a) => [...a.calls]),
+    ],
+  );
+  for (const r of rows) out.set(agentKey({ tenantId: r.tenant_id, agent: r.agent }), r.at);
+  return out;
+}
+
+/**
+ * The segments agentBucketRows needs for an agent from `from` on: every segment that reaches
+ * `from` or later (open ones included), plus the agent's first AGENT_STATE segment.
+ */
+export async function loadSegmentsFrom(
+  client: PoolClient,
+  agents: ReadonlyArray<AgentKey & { from: Date }>,
+): Promise<Map<string, AgentSegment[]>> {
+  const out = new Map<string, AgentSegment[]>();
+  if (agents.length === 0) return out;
+  const { rows } = await client.query<{
+    tenant_id: string;
+    agent: string;
+    layer: SegmentLayer;
+    queue: string;
+    state: string;
+    call_id: string | null;
+    started_at: Date;
+    ended_at: Date | null;
+  }>(
+    `SELECT s.tenant_id, s.agent, s.layer, s.queue, s.state, s.call_id, s.started_at, s.ended_at
+     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, agent, from_at)
+     CROSS JOIN LATERAL (
+       SELECT * FROM agent_segments s
+       WHERE s.tenant_id = k.tenant_id AND s.agent = k.agent
+         AND tstzrange(s.started_at, s.ended_at, '[]') && tstzrange(k.from_at, NULL, '[)')
+       UNION
+       (SELECT * FROM agent_segments s
+        WHERE s.tenant_id = k.tenant_id AND s.agent = k.agent AND s.layer = 'AGENT_STATE'
+        ORDER BY s.started_at LIMIT 1)
+     ) s`,
+    [agents.map((a) => a.tenantId), agents.map((a) => a.agent), agents.map((a) => a.from)],
+  );
+  for (const r of rows) {
+    const k = agentKey({ tenantId: r.tenant_id, agent: r.agent });
+    (out.get(k) ?? out.set(k, []).get(k)!).push({
+      agent: r.agent,
+      layer: r.layer,
+      queue: r.layer === 'AGENT_STATE' ? r.queue : null,
+      state: r.state,
+      callId: r.call_id,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+    });
+  }
+  return out;
+}
+
+/** Replaces each agent's interval rows from its `from` bucket on. */
+export async function replaceIntervalStats(
+  client: PoolClient,
+  agents: ReadonlyArray<AgentKey & { from: Date; rows: readonly AgentBucketRow[] }>,
+): Promise<void> {
+  if (agents.length === 0) return;
+  await client.query(
+    `DELETE FROM agent_interval_stats s
+     USING unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, agent, from_at)
+     WHERE s.tenant_id = k.tenant_id AND s.agent = k.agent AND s.bucket_start >= k.from_at`,
+    [agents.map((a) => a.tenantId), agents.map((a) => a.agent), agents.map((a) => a.from)],
+  );
+  const rows = agents.flatMap((a) => a.rows.map((r) => ({ a, r })));
+  if (rows.length === 0) return;
+  await client.query(
+    `INSERT INTO agent_interval_stats (tenant_id, agent, bucket_start, logged_in, ready, not_ready, wrap_up, ring, talk,
+                                       hold, idle_ready, calls_answered, calls_missed)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::int[], $5::int[], $6::int[], $7::int[],
+                          $8::int[], $9::int[], $10::int[], $11::int[], $12::int[], $13::int[])`,
+    [
+      rows.map(({ a }) => a.tenantId),
+      rows.map(({ a }) => a.agent),
+      rows.map(({ r }) => r.bucketStart),
+      rows.map(({ r }) => r.loggedInSeconds),
+      rows.map(({ r }) => r.readySeconds),
+      rows.map(({ r }) => r.notReadySeconds),
+      rows.map(({ r }) => r.wrapUpSeconds),
+      rows.map(({ r }) => r.ringSeconds),
+      rows.map(({ r }) => r.talkSeconds),
+      rows.map(({ r }) => r.holdSeconds),
+      rows.map(({ r }) => r.idleReadySeconds),
+      rows.map(({ r }) => r.callsAnswered),
+      rows.map(({ r }) => r.callsMissed),
+    ],
+  );
+}
