@@ -6,7 +6,17 @@ const shared = {
   preset: 'ts-jest',
   testEnvironment: 'node',
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // content-disposition 3 (under @fastify/static, which mercurius loads) and quick-lru (which
+    // mercurius loads with import()) are ESM only. Node 20 can load them; jest's CommonJS module
+    // loader cannot: compile them, and mercurius' import() of quick-lru, to CommonJS.
+    '/node_modules/(content-disposition|quick-lru|mercurius)/.+\\.js$': [
+      'ts-jest',
+      { diagnostics: false, tsconfig: { allowJs: true } },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition|quick-lru|mercurius)/)'],
 };
 
 module.exports = {

@@ -4,6 +4,7 @@ import { CallSessions1764000002000 } from './1764000002000-call-sessions';
 import { RawEventsTenantByteIndex1764000003000 } from './1764000003000-raw-events-tenant-byte-index';
 import { Queues1764000004000 } from './1764000004000-queues';
 import { Agents1764000005000 } from './1764000005000-agents';
+import { ApiKeysRls1764000006000 } from './1764000006000-api-keys-rls';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   RawEventsTenantByteIndex1764000003000,
   Queues1764000004000,
   Agents1764000005000,
+  ApiKeysRls1764000006000,
 ];

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import { createApiKey, revokeApiKey } from '@app/api';
 import { EventStore } from '@app/event-store';
 import {
   AgentTimelineProjection,
@@ -18,6 +19,7 @@ import {
   SecretBox,
   ServerSecret,
   TenancyService,
+  UnknownTenantError,
   dataSourceOptions,
   embeddedDatabaseUrl,
   runMigrations,
@@ -186,6 +188,40 @@ export const COMMANDS: Record<string, Command> = {
           const recomputedBuckets = thresholds ? await recomputeTenantQueueStats(client, tenantId) : 0;
           return { id: tenantId, changed, recomputedBuckets };
         });
+      } finally {
+        await pool.end();
+      }
+    },
+  },
+  'apikey:create': {
+    usage: 'apikey:create --tenant T [--name N] — an API key for GraphQL (shown once, stored hashed)',
+    options: flagged(['tenant', 'name']),
+    run: async (v, ctx) => {
+      const tenantId = required(v, 'tenant');
+      const pool = new Pool({ connectionString: ctx.databaseUrl, max: 1 });
+      pool.on('error', () => undefined); // a dropped idle connection: the next query reports it
+      try {
+        const { rows } = await pool.query('SELECT 1 FROM tenants WHERE id::text = $1', [tenantId]);
+        if (!rows.length) throw new UnknownTenantError(tenantId);
+        const created = await createApiKey(pool, tenantId, str(v, 'name') ?? 'default');
+        return { key: created.key, id: created.id };
+      } finally {
+        await pool.end();
+      }
+    },
+  },
+  'apikey:revoke': {
+    usage: 'apikey:revoke --id K — the key stops working at once',
+    options: flagged(['id']),
+    run: async (v, ctx) => {
+      const id = required(v, 'id');
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+        throw new UsageError(`--id: expected an API key id (UUID), got "${id}"`);
+      const pool = new Pool({ connectionString: ctx.databaseUrl, max: 1 });
+      pool.on('error', () => undefined); // a dropped idle connection: the next query reports it
+      try {
+        if (!(await revokeApiKey(pool, id))) throw new UsageError(`no active API key with id ${id}`);
+        return { id, revoked: true };
       } finally {
         await pool.end();
       }

@@ -3,3 +3,4 @@ export * from './queue-stats.query';
 export * from './agent-stats.query';
 export * from './agent-timeline.query';
 export * from './extensions.query';
+export * from './calls.query';

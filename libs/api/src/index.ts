@@ -1,0 +1,5 @@
+export * from './api-keys';
+export * from './cost';
+export * from './graphql-api.module';
+export * from './models';
+export * from './tenant-db';
