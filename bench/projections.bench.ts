@@ -192,7 +192,7 @@ async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<Lag
 }
 
 async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
-  const scratch = await createScratchDatabase(ctx.databaseUrl, 'cdr_bench_projections');
+  const scratch = await createScratchDatabase(ctx.databaseUrl, 'projections');
   const pool = new Pool({ connectionString: scratch.url, max: 4, application_name: 'cdr-bench' });
   pool.on('error', (e) => ctx.log(`idle connection error: ${e.message}`));
   const figures: Figure[] = [];

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { BENCHMARKS } from './benchmarks';
 import { Benchmark } from './lib/benchmark';
 import { BenchmarkResult, readResults, renderMarkdown, RunResult, writeResult } from './lib/report';
-import { createBenchDatabase, DEFAULT_SERVER_URL, dropBenchDatabase } from './lib/database';
+import { BENCH_DATABASE, createBenchDatabase, DEFAULT_SERVER_URL, dropBenchDatabase } from './lib/database';
 import { describeMachine, Machine } from './lib/machine';
 import { repoRoot } from './lib/root';
 
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL || DEFAULT_SERVER_URL;
   const startedAt = new Date();
 
-  log('creating and migrating database cdr_bench');
+  log(`creating and migrating database ${BENCH_DATABASE}`);
   const databaseUrl = await createBenchDatabase(serverUrl);
   const results: BenchmarkResult[] = [];
   let machine: Machine;
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       results.push({ name: b.name, title: b.title, seconds, figures: out.figures, notes: out.notes });
     }
   } finally {
-    log('dropping database cdr_bench');
+    log(`dropping database ${BENCH_DATABASE}`);
     await dropBenchDatabase(serverUrl);
   }
 

@@ -1,9 +1,18 @@
 import { Client } from 'pg';
 import { runMigrations } from '@app/platform/database/migrate';
 
-export const BENCH_DATABASE = 'cdr_bench';
-/** Databases a benchmark may create for itself beside cdr_bench; dropped with it. */
-export const SCRATCH_DATABASES = ['cdr_bench_projections'] as const;
+/** The bench database (`BENCH_DATABASE`, default cdr_bench), so two checkouts can bench at once. */
+export const BENCH_DATABASE = benchDatabaseName(process.env.BENCH_DATABASE);
+/** Databases a benchmark may create for itself beside the bench database; dropped with it. */
+export const SCRATCH_SUFFIXES = ['projections'] as const;
+const scratchName = (suffix: (typeof SCRATCH_SUFFIXES)[number]) => `${BENCH_DATABASE}_${suffix}`;
+
+function benchDatabaseName(value: string | undefined): string {
+  if (!value) return 'cdr_bench';
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(value))
+    throw new Error(`BENCH_DATABASE: expected a lower-case SQL identifier (a-z, 0-9, _), got "${value}"`);
+  return value;
+}
 export const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/';
 
 /** The same server as `serverUrl`, with the database path replaced by `name`. */
@@ -38,19 +47,20 @@ export async function createBenchDatabase(serverUrl: string): Promise<string> {
 export async function dropBenchDatabase(serverUrl: string): Promise<void> {
   // FORCE: a benchmark that failed half-way may have left pooled connections behind.
   await admin(serverUrl, async (c) => {
-    for (const name of [BENCH_DATABASE, ...SCRATCH_DATABASES])
+    for (const name of [BENCH_DATABASE, ...SCRATCH_SUFFIXES.map(scratchName)])
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   });
 }
 
 /**
  * A migrated database of its own for a benchmark that must know exactly what the store holds
- * (`name` from SCRATCH_DATABASES, so an interrupted run's copy is dropped with cdr_bench).
+ * (named by a SCRATCH_SUFFIXES entry, so an interrupted run's copy is dropped with the bench database).
  */
 export async function createScratchDatabase(
   benchUrl: string,
-  name: (typeof SCRATCH_DATABASES)[number],
+  suffix: (typeof SCRATCH_SUFFIXES)[number],
 ): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = scratchName(suffix);
   const drop = () =>
     admin(benchUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined);
   await drop();
