@@ -23,7 +23,7 @@ import { callTemplates } from './lib/webhook-bodies';
 const EVENTS = Number(process.env.BENCH_PROJECTION_EVENTS) || 1_000_000;
 const TENANTS_PER_VENDOR = 12;
 const PARTITIONS = 4;
-const BATCH = 2000;
+const BATCH = Number(process.env.BENCH_PROJECTION_BATCH ?? 2000);
 // About five events per call: a day of traffic for this many events.
 const CALLS_PER_SECOND = EVENTS / 5 / 86_400;
 const COPY_CHUNK = 25_000;

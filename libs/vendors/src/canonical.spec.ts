@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { canonicalJson, hashKey, idKey, sha256Hex } from './canonical';
+import { canonicalJson, canonicalJsonSlow, hashKey, idKey, sha256Hex } from './canonical';
 
 describe('canonicalJson', () => {
   it('sorts keys recursively and drops whitespace', () => {
@@ -24,6 +24,22 @@ describe('canonicalJson', () => {
     expect(canonicalJson(cyclic)).toBe('{"a":1,"self":"[Circular]"}');
     // eslint-disable-next-line no-sparse-arrays
     expect(canonicalJson([1, , 2])).toBe('[1,null,2]');
+  });
+
+  it('property: the fast path writes exactly what the reference writer does', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.object({ key: fc.oneof(fc.string(), fc.nat().map(String)) }), (a, b) => {
+        expect(canonicalJson(a)).toBe(canonicalJsonSlow(a));
+        expect(canonicalJson(b)).toBe(canonicalJsonSlow(b));
+      }),
+      { numRuns: 500 },
+    );
+    // Integer-like keys, which objects keep in numeric order, still sort as text.
+    expect(canonicalJson({ 10: 'a', 9: 'b', x: { 2: 1, 1: 2 } })).toBe('{"10":"a","9":"b","x":{"1":2,"2":1}}');
+    expect(canonicalJson({ b: 1, a: [{ d: 1, c: 2 }] })).toBe('{"a":[{"c":2,"d":1}],"b":1}');
+    const proto = JSON.parse('{"z":1,"__proto__":{"x":1}}') as unknown;
+    expect(canonicalJson(proto)).toBe('{"__proto__":{"x":1},"z":1}');
+    expect(canonicalJson(proto)).toBe(canonicalJsonSlow(proto));
   });
 
   it('property: equals JSON.stringify after a key sort, so it stays valid JSON', () => {

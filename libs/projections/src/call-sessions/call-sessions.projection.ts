@@ -13,6 +13,7 @@ interface LoadedEvent {
   type: string;
   occurred_at: Date | null;
   received_at: Date;
+  dedup_key: string;
   payload: unknown;
 }
 
@@ -53,7 +54,7 @@ export async function refold(
   now: Date,
 ): Promise<void> {
   const { rows } = await client.query<LoadedEvent>(
-    `SELECT e.tenant_id, e.source_id, e.call_key, e.position::text, e.vendor, e.type, e.occurred_at, e.received_at, e.payload
+    `SELECT e.tenant_id, e.source_id, e.call_key, e.position::text, e.vendor, e.type, e.occurred_at, e.received_at, e.dedup_key, e.payload
      FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(tenant_id, source_id, call_key)
      JOIN raw_events e ON e.tenant_id = k.tenant_id AND e.call_key = k.call_key AND e.source_id = k.source_id`,
     [keys.map((k) => k.tenantId), keys.map((k) => k.sourceId), keys.map((k) => k.callKey)],
@@ -78,6 +79,7 @@ export async function refold(
         occurredAt: r.occurred_at,
         receivedAt: r.received_at,
         payload: r.payload,
+        contentKey: r.dedup_key.startsWith('h:') ? r.dedup_key : undefined,
       })),
       ctx,
     );

@@ -88,7 +88,7 @@
  * - webhook_component_event gives the start and caller only (its payload carries no digits).
  * - Direction by type family; both families in one call, or two extension-like parties → pattern.
  */
-import { canonicalJson, looksLikeExtension } from '@app/vendors';
+import { canonicalJson, hashKey, looksLikeExtension } from '@app/vendors';
 import {
   NEXBRO_EVENT_TYPES,
   nexbroCallFacts,
@@ -116,6 +116,11 @@ export interface CallEvent {
   receivedAt: Date;
   /** The parsed JSON of the event. */
   payload: unknown;
+  /**
+   * The stored dedup key when it is a content hash (`h:…`, which is `hashKey(payload)`): saves
+   * hashing the payload again to recognise identical events. Absent: hashed here.
+   */
+  contentKey?: string;
 }
 
 /** What the fold needs to know about the source and the moment of folding. */
@@ -326,7 +331,7 @@ function canonicalOrder(events: readonly CallEvent[]): CallEvent[] {
     event,
     at: validTime(event.occurredAt),
     received: validTime(event.receivedAt) ?? 0,
-    content: `${event.vendor}\u0000${event.type}\u0000${canonicalJson(event.payload)}`,
+    content: `${event.vendor}\u0000${event.type}\u0000${event.contentKey ?? hashKey(event.payload ?? null)}`,
   }));
   keyed.sort(compareKeyed);
   const seen = new Set<string>();
