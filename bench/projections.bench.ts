@@ -1,14 +1,21 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { EventStore } from '@app/event-store';
-import { CallSessionsProjection, Projection, ProjectionRunner } from '@app/projections';
+import {
+  AgentTimelineProjection,
+  CallSessionsProjection,
+  ExtensionDirectoryProjection,
+  Projection,
+  ProjectionRunner,
+  QueueAttemptsProjection,
+} from '@app/projections';
 import { TenancyService } from '@app/platform';
 import { IngestModule } from '../apps/ingest/ingest.module';
 import { WorkerModule } from '../apps/worker/worker.module';
 import { Benchmark, BenchContext, BenchmarkOutput, Figure, figure } from './lib/benchmark';
 import type { CatchUpProgress, LagSamples } from './lib/catchup-child';
 import { BenchChild, startChild } from './lib/child';
-import { copyEvents } from './lib/copy';
+import { loadEvents } from './lib/copy';
 import { createScratchDatabase } from './lib/database';
 import { clearBenchQueues, portsipTenant, startApp } from './lib/ingest-app';
 import { LoadGenerator, LoadResult, LoadTarget, assertClean, eventsPerSecond } from './lib/load';
@@ -39,40 +46,6 @@ const LAG_SECONDS = 20;
 const LAG_SAMPLE_MS = 500;
 const LAG_TENANTS = 8;
 
-/** Generates the stream chunk by chunk and COPYs each chunk (two in flight) while the next is made. */
-async function load(pool: Pool, stream: MixedCallStream, total: number, ctx: BenchContext): Promise<number> {
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
-  let generated = 0;
-  let copied = 0;
-  let lastLog = performance.now();
-  while (generated < total && failure === undefined) {
-    const events = stream.next(Math.min(COPY_CHUNK, total - generated));
-    generated += events.length;
-    const p = (async () => {
-      const client = await pool.connect();
-      try {
-        // Await first: `copied += await ...` would read `copied` before the await and lose updates.
-        const rows = await copyEvents(client, events);
-        copied += rows;
-      } finally {
-        client.release();
-      }
-    })().catch((e: unknown) => void (failure ??= e));
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-    if (inFlight.size >= 2) await Promise.race(inFlight);
-    if (performance.now() - lastLog > 10_000) {
-      lastLog = performance.now();
-      ctx.log(`loaded ${copied.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} events`);
-    }
-  }
-  await Promise.all(inFlight);
-  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
-  if (copied !== total) throw new Error(`COPY stored ${copied} of ${total} events`);
-  return copied;
-}
-
 /**
  * Cold catch-up by `runners` processes at once. Runs to the end, or stops them after
  * CATCHUP_BUDGET_SECONDS (the rate over that window is then the figure, and it says so).
@@ -80,6 +53,7 @@ async function load(pool: Pool, stream: MixedCallStream, total: number, ctx: Ben
 async function catchUpWith(
   databaseUrl: string,
   runners: number,
+  projection = 'call-sessions',
 ): Promise<{ events: number; seconds: number; done: boolean; detail: string }> {
   const children: BenchChild[] = [];
   try {
@@ -88,7 +62,7 @@ async function catchUpWith(
       children.map((c) => c.call('prepare', { databaseUrl, partitions: PARTITIONS, batchSize: BATCH })),
     );
     const started = performance.now();
-    await Promise.all(children.map((c) => c.call('startCatchUp')));
+    await Promise.all(children.map((c) => c.call('startCatchUp', { projection })));
     let progress: CatchUpProgress[];
     for (;;) {
       await new Promise((r) => setTimeout(r, 250));
@@ -208,7 +182,15 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
       callsPerSecond: CALLS_PER_SECOND,
     });
     ctx.log(`generating and loading ${EVENTS.toLocaleString('en-US')} mixed-vendor events with COPY`);
-    const loaded = await timed(() => load(pool, stream, EVENTS, ctx));
+    const loaded = await timed(() =>
+      loadEvents(
+        pool,
+        (n) => stream.next(n),
+        EVENTS,
+        (m) => ctx.log(m),
+        COPY_CHUNK,
+      ),
+    );
     ctx.log(`loaded in ${loaded.seconds.toFixed(1)} s; VACUUM ANALYZE`);
     await pool.query('VACUUM (ANALYZE) raw_events');
     await pool.query('CHECKPOINT').catch(() => undefined);
@@ -250,10 +232,36 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
       notes.push(`${who}: ${how}; time by phase${runners > 1 ? ' (runners summed)' : ''}: ${r.detail}`);
     }
 
+    // The other read models from the same events, two runners each (as a worker pair runs them).
+    const others: Projection[] = [
+      new QueueAttemptsProjection(),
+      new AgentTimelineProjection(),
+      new ExtensionDirectoryProjection(),
+    ];
+    for (const projection of others) {
+      await resetRunner.reset(projection);
+      ctx.log(`catch-up of ${projection.name} with 2 runners`);
+      const r = await catchUpWith(scratch.url, 2, projection.name);
+      if (r.done && r.events !== EVENTS) throw new Error(`catch-up applied ${r.events} of ${EVENTS} events`);
+      const rate = r.events / r.seconds;
+      const how = r.done
+        ? `all ${EVENTS.toLocaleString('en-US')} events in ${r.seconds.toFixed(1)} s`
+        : `stopped after ${r.seconds.toFixed(0)} s with ${r.events.toLocaleString('en-US')} of ${EVENTS.toLocaleString('en-US')} events applied (${Math.round((r.events / EVENTS) * 100)}%)`;
+      ctx.log(`${projection.name}, 2 runners: ${Math.round(rate)} events/s, ${how}; ${r.detail}`);
+      figures.push(
+        figure(`cold catch-up of ${projection.name}, 2 runners in parallel`, 'events/s', rate, {
+          name: refName,
+          value: refRate,
+        }),
+      );
+      notes.push(`${projection.name}, 2 runners: ${how}; time by phase (runners summed): ${r.detail}`);
+    }
+
     // The lag test starts from a caught-up projection: a stopped catch-up leaves a backlog whose age
     // would be the lag. Checkpoints at the store's end stand for "caught up" (what is behind them
     // is not looked at again; only the new tenants' calls matter here).
-    await moveToEnd(pool, resetRunner, callSessions);
+    // Every projection the worker runs, or the lag would include another projection's backlog.
+    for (const projection of [callSessions, ...others]) await moveToEnd(pool, resetRunner, projection);
     ctx.log('lag under steady ingest');
     const lag = await lagUnderLoad(scratch.url, ctx);
     const { callSessions: ours, noop } = lag.samples;
@@ -302,7 +310,7 @@ export const projectionsBenchmark: Benchmark = {
   name: 'projections',
   title: 'Projection catch-up and lag',
   description: `
-How fast the call-sessions read model is built from the store, and how far it trails a steady
+How fast the read models are built from the store, and how far call-sessions trails a steady
 ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
 
 - _Cold catch-up_: about a million mixed-vendor events — one simulated day of PortSIP
@@ -316,6 +324,9 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   parallel, each a process of its own like two workers. Events applied per second over the
   whole pass — or, when a pass takes longer than 30 s, over those 30 s, after which it is stopped
   and the notes say how far it got (only the start of the pass is then measured).
+- _Catch-up of the other read models_: queue-attempts (queue attempts and 15-minute queue
+  stats), agent-timeline (agent segments and 15-minute agent stats) and extension-directory,
+  each from empty with two runners, over the same events, with the same 30 s window.
 - _Reference_: one SQL aggregation pass over the same \`raw_events\` into a table
   (\`SELECT tenant_id, source_id, call_key, count(*), min(occurred_at), max(occurred_at) … GROUP BY\`),
   which PostgreSQL may run in parallel. It is a **lower bound of the work**, not an equivalent: it
@@ -324,8 +335,8 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   upserts a call row and its legs. A ratio well below 1 is expected; it shows how far we are from
   the cost of merely reading the events once.
 - _Lag under steady ingest_: the ingest app and the worker (IngestModule + WorkerModule, product
-  defaults, doorbell on Redis) in one process on the same database, starting from a caught-up
-  projection (checkpoints at the store's end), 5,000 events/s for 20 s as
+  defaults, doorbell on Redis) in one process on the same database, starting from caught-up
+  projections (every projection's checkpoints at the store's end), 5,000 events/s for 20 s as
   an evenly paced 100 webhooks/s of 50-event PortSIP arrays over 8 tenants (single-event
   webhooks at that rate saturate the app on 2 cores, see the ingest benchmark), and
   \`ProjectionRunner.lag()\` (age of the oldest event not yet applied, max over partitions)

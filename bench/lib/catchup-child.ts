@@ -2,7 +2,10 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { EventStore, START_CHECKPOINT } from '@app/event-store';
+import { AgentTimelineProjection } from '@app/projections/agents/agent-timeline.projection';
+import { ExtensionDirectoryProjection } from '@app/projections/agents/extension-directory.projection';
 import { CallSessionsProjection } from '@app/projections/call-sessions/call-sessions.projection';
+import { QueueAttemptsProjection } from '@app/projections/queues/queue-attempts.projection';
 import type { Projection } from '@app/projections/runner/projection';
 import { ProjectionRunner } from '@app/projections/runner/projection-runner';
 import { serveParent } from './child';
@@ -26,6 +29,14 @@ export interface CatchUpProgress {
   times: QueryTimes;
 }
 
+/** The product's projections by name, for `startCatchUp`. */
+const CATCHUP_PROJECTIONS: Readonly<Record<string, () => Projection>> = {
+  'call-sessions': () => new CallSessionsProjection(),
+  'queue-attempts': () => new QueueAttemptsProjection(),
+  'agent-timeline': () => new AgentTimelineProjection(),
+  'extension-directory': () => new ExtensionDirectoryProjection(),
+};
+
 /** SQL text → phase of a projection batch (see ProjectionRunner and CallSessionsProjection). */
 export const PROJECTION_PHASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(BEGIN|COMMIT|ROLLBACK)/, 'begin/commit'],
@@ -37,6 +48,12 @@ export const PROJECTION_PHASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/DELETE FROM call_legs/, 'delete call_legs'],
   [/INSERT INTO call_legs/, 'insert call_legs'],
   [/projection_checkpoints/, 'checkpoint read/save'],
+  [/queue_interval_stats/, 'write queue_interval_stats'],
+  [/queue_attempts|queue_event_calls|queue_mappings|queue_sla_breaches/, 'queue attempt tables'],
+  [/agent_interval_stats/, 'write agent_interval_stats'],
+  [/agent_segments|agent_changes|agent_queue_labels/, 'agent timeline tables'],
+  [/extension_event_refs|extensions/, 'extension tables'],
+  [/FROM raw_events/, 'load events'],
 ];
 
 let runner: ProjectionRunner | undefined;
@@ -127,13 +144,15 @@ serveParent(
       if (!runner) throw new Error('prepare first');
       return maxLag(runner, new CallSessionsProjection());
     },
-    /** Starts catchUp of call-sessions and returns at once; `progress` tells how far it got. */
-    startCatchUp(): null {
+    /** Starts catchUp of a projection (call-sessions by default) and returns at once; `progress` tells how far it got. */
+    startCatchUp(args?: { projection?: string }): null {
       if (!runner || !timer) throw new Error('prepare first');
+      const make = CATCHUP_PROJECTIONS[args?.projection ?? 'call-sessions'];
+      if (!make) throw new Error(`unknown projection ${args?.projection}`);
       const state = { started: performance.now(), events: 0, done: false } as NonNullable<typeof catching>;
       catching = state;
       runner
-        .catchUp(new CallSessionsProjection(), (n) => (state.events += n))
+        .catchUp(make(), (n) => (state.events += n))
         .then(
           () => {
             state.done = true;

@@ -1,6 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PoolClient } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { NewEvent, toPayloadJson } from '@app/event-store';
 
@@ -78,4 +79,48 @@ export async function copyEvents(
   }
   await pipeline(Readable.from(chunks()), stream);
   return stream.rowCount;
+}
+
+/**
+ * Generates `total` events chunk by chunk with `next(n)` and COPYs each chunk in its own
+ * transaction, two in flight while the next chunk is generated. Returns the rows stored.
+ */
+export async function loadEvents(
+  pool: Pool,
+  next: (count: number) => NewEvent[],
+  total: number,
+  log: (message: string) => void,
+  chunk = 25_000,
+): Promise<number> {
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let generated = 0;
+  let copied = 0;
+  let lastLog = performance.now();
+  while (generated < total && failure === undefined) {
+    const events = next(Math.min(chunk, total - generated));
+    if (events.length === 0) break;
+    generated += events.length;
+    const p = (async () => {
+      const client = await pool.connect();
+      try {
+        // Await first: `copied += await ...` would read `copied` before the await and lose updates.
+        const rows = await copyEvents(client, events);
+        copied += rows;
+      } finally {
+        client.release();
+      }
+    })().catch((e: unknown) => void (failure ??= e));
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    if (inFlight.size >= 2) await Promise.race(inFlight);
+    if (performance.now() - lastLog > 10_000) {
+      lastLog = performance.now();
+      log(`loaded ${copied.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} events`);
+    }
+  }
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(JSON.stringify(failure));
+  if (copied !== generated) throw new Error(`COPY stored ${copied} of ${generated} events`);
+  return copied;
 }

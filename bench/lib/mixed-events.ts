@@ -44,7 +44,7 @@ const ZONES: Record<Vendor, string> = {
 type Json = Record<string, unknown>;
 
 /** Deterministic 32-bit PRNG (mulberry32). */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -55,7 +55,8 @@ function prng(seed: number): () => number {
   };
 }
 
-function uuidFrom(r: () => number): string {
+/** A random-looking (version 4 layout) UUID from the PRNG. */
+export function uuidFrom(r: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(r() * 16).toString(16));
   hex[12] = '4';
   hex[16] = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
@@ -111,7 +112,7 @@ function fixture(root: string, vendor: Vendor, name: string): Json {
 }
 
 /** Zone-less local time "YYYY-MM-DD HH:mm:ss" and ISO with offset, cached per zone and hour. */
-class LocalTime {
+export class LocalTime {
   private readonly offsets = new Map<string, number>();
 
   offsetMinutes(zone: string, ms: number): number {
@@ -153,6 +154,29 @@ export interface StreamOptions {
   startMs: number;
   /** Mean calls starting per second over the whole fleet (exponential inter-arrival). */
   callsPerSecond: number;
+}
+
+/** A payload made store-ready by its vendor adapter, as ingestion would store it (no delivery id). */
+export function storeReady(source: FleetSource, payload: Json): NewEvent {
+  const parsed = getVendorAdapter(source.vendor).parse(payload, { timezone: source.timezone });
+  const payloadJson = toPayloadJson(payload);
+  return {
+    tenantId: source.tenantId,
+    sourceId: source.sourceId,
+    vendor: source.vendor,
+    type: parsed.type,
+    recognized: parsed.recognized,
+    problem: parsed.problems.length ? parsed.problems.join('; ') : null,
+    dedupKey: parsed.dedupKey,
+    occurredAt: parsed.occurredAt,
+    callKey: parsed.callKey,
+    sessionKey: parsed.sessionKey,
+    extension: parsed.extension,
+    queue: parsed.queue,
+    deliveryId: null,
+    raw: Buffer.from(payloadJson),
+    payloadJson,
+  };
 }
 
 /** Emits the fleet's events in occurred-time order, store-ready. */
@@ -212,30 +236,11 @@ export class MixedCallStream {
   }
 
   private toEvent(p: Pending): NewEvent {
-    const adapter = getVendorAdapter(p.source.vendor);
-    const parsed = adapter.parse(p.payload, { timezone: p.source.timezone });
-    const payloadJson = toPayloadJson(p.payload);
-    const raw = Buffer.from(payloadJson);
-    this.rawBytes += raw.length;
-    const key = `${p.source.vendor} ${parsed.type}`;
+    const event = storeReady(p.source, p.payload);
+    this.rawBytes += event.raw.length;
+    const key = `${p.source.vendor} ${event.type}`;
     this.counts[key] = (this.counts[key] ?? 0) + 1;
-    return {
-      tenantId: p.source.tenantId,
-      sourceId: p.source.sourceId,
-      vendor: p.source.vendor,
-      type: parsed.type,
-      recognized: parsed.recognized,
-      problem: parsed.problems.length ? parsed.problems.join('; ') : null,
-      dedupKey: parsed.dedupKey,
-      occurredAt: parsed.occurredAt,
-      callKey: parsed.callKey,
-      sessionKey: parsed.sessionKey,
-      extension: parsed.extension,
-      queue: parsed.queue,
-      deliveryId: null,
-      raw,
-      payloadJson,
-    };
+    return event;
   }
 
   private emit(source: FleetSource, at: number, payload: Json): void {
