@@ -3,6 +3,7 @@ import { emmettBenchmark } from './emmett.bench';
 import { ingestBenchmark } from './ingest.bench';
 import type { Benchmark } from './lib/benchmark';
 import { projectionsBenchmark } from './projections.bench';
+import { reportingBenchmark } from './reporting.bench';
 
 /**
  * Every benchmark `npm run bench` runs, in this order. A new benchmark lives in its own
@@ -13,4 +14,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   emmettBenchmark,
   ingestBenchmark,
   projectionsBenchmark,
+  reportingBenchmark,
 ];

@@ -13,15 +13,15 @@ import { TenancyService } from '@app/platform';
 import { IngestModule } from '../apps/ingest/ingest.module';
 import { WorkerModule } from '../apps/worker/worker.module';
 import { Benchmark, BenchContext, BenchmarkOutput, Figure, figure } from './lib/benchmark';
-import type { CatchUpProgress, LagSamples } from './lib/catchup-child';
-import { BenchChild, startChild } from './lib/child';
+import { catchUpWith } from './lib/catchup';
+import type { LagSamples } from './lib/catchup-child';
+import { startChild } from './lib/child';
 import { loadEvents } from './lib/copy';
 import { createScratchDatabase } from './lib/database';
 import { clearBenchQueues, portsipTenant, startApp } from './lib/ingest-app';
 import { LoadGenerator, LoadResult, LoadTarget, assertClean, eventsPerSecond } from './lib/load';
 import { MixedCallStream, insertFleet, makeFleet } from './lib/mixed-events';
 import { PortsipEventGenerator } from './lib/portsip-events';
-import { describeTimes, mergeTimes } from './lib/query-timing';
 import { repoRoot } from './lib/root';
 import { timed } from './lib/timing';
 import { callTemplates } from './lib/webhook-bodies';
@@ -45,40 +45,6 @@ const LAG_EVENTS_PER_SECOND = LAG_REQUESTS_PER_SECOND * LAG_EVENTS_PER_REQUEST;
 const LAG_SECONDS = 20;
 const LAG_SAMPLE_MS = 500;
 const LAG_TENANTS = 8;
-
-/**
- * Cold catch-up by `runners` processes at once. Runs to the end, or stops them after
- * CATCHUP_BUDGET_SECONDS (the rate over that window is then the figure, and it says so).
- */
-async function catchUpWith(
-  databaseUrl: string,
-  runners: number,
-  projection = 'call-sessions',
-): Promise<{ events: number; seconds: number; done: boolean; detail: string }> {
-  const children: BenchChild[] = [];
-  try {
-    for (let i = 0; i < runners; i++) children.push(startChild('catchup-child'));
-    await Promise.all(
-      children.map((c) => c.call('prepare', { databaseUrl, partitions: PARTITIONS, batchSize: BATCH })),
-    );
-    const started = performance.now();
-    await Promise.all(children.map((c) => c.call('startCatchUp', { projection })));
-    let progress: CatchUpProgress[];
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 250));
-      progress = await Promise.all(children.map((c) => c.call<CatchUpProgress>('progress')));
-      if (progress.every((p) => p.done) || performance.now() - started > CATCHUP_BUDGET_SECONDS * 1000) break;
-    }
-    const done = progress.every((p) => p.done);
-    const seconds = done ? Math.max(...progress.map((p) => p.seconds)) : (performance.now() - started) / 1000;
-    const events = progress.reduce((s, p) => s + p.events, 0);
-    const runnerMs = progress.reduce((s, p) => s + p.seconds * 1000, 0);
-    return { events, seconds, done, detail: describeTimes(mergeTimes(progress.map((p) => p.times)), runnerMs) };
-  } finally {
-    // Stopping mid-run rolls back the batch in flight; the next reset waits for it.
-    await Promise.all(children.map((c) => c.close()));
-  }
-}
 
 async function moveToEnd(pool: Pool, runner: ProjectionRunner, projection: Projection): Promise<void> {
   const store = new EventStore(pool);
@@ -214,7 +180,11 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
       await resetRunner.reset(callSessions);
       await pool.query('CHECKPOINT').catch(() => undefined);
       ctx.log(`catch-up with ${runners} runner${runners > 1 ? 's' : ''}`);
-      const r = await catchUpWith(scratch.url, runners);
+      const r = await catchUpWith(scratch.url, runners, {
+        partitions: PARTITIONS,
+        batchSize: BATCH,
+        budgetSeconds: CATCHUP_BUDGET_SECONDS,
+      });
       if (r.done) {
         if (r.events !== EVENTS) throw new Error(`catch-up applied ${r.events} of ${EVENTS} events`);
         const { rows } = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM call_sessions');
@@ -241,7 +211,12 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
     for (const projection of others) {
       await resetRunner.reset(projection);
       ctx.log(`catch-up of ${projection.name} with 2 runners`);
-      const r = await catchUpWith(scratch.url, 2, projection.name);
+      const r = await catchUpWith(scratch.url, 2, {
+        projection: projection.name,
+        partitions: PARTITIONS,
+        batchSize: BATCH,
+        budgetSeconds: CATCHUP_BUDGET_SECONDS,
+      });
       if (r.done && r.events !== EVENTS) throw new Error(`catch-up applied ${r.events} of ${EVENTS} events`);
       const rate = r.events / r.seconds;
       const how = r.done

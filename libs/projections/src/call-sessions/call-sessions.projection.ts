@@ -11,8 +11,9 @@ interface LoadedEvent {
   position: string;
   vendor: CallEvent['vendor'];
   type: string;
-  occurred_at: Date | null;
-  received_at: Date;
+  /** Milliseconds since the epoch (a number parses much faster than a timestamp's text). */
+  occurred_ms: number | null;
+  received_ms: number;
   dedup_key: string;
   payload: unknown;
 }
@@ -54,7 +55,8 @@ export async function refold(
   now: Date,
 ): Promise<void> {
   const { rows } = await client.query<LoadedEvent>(
-    `SELECT e.tenant_id, e.source_id, e.call_key, e.position::text, e.vendor, e.type, e.occurred_at, e.received_at, e.dedup_key, e.payload
+    `SELECT e.tenant_id, e.source_id, e.call_key, e.position::text, e.vendor, e.type, (extract(epoch FROM e.occurred_at) * 1000)::float8 AS occurred_ms,
+            (extract(epoch FROM e.received_at) * 1000)::float8 AS received_ms, e.dedup_key, e.payload
      FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(tenant_id, source_id, call_key)
      JOIN raw_events e ON e.tenant_id = k.tenant_id AND e.call_key = k.call_key AND e.source_id = k.source_id`,
     [keys.map((k) => k.tenantId), keys.map((k) => k.sourceId), keys.map((k) => k.callKey)],
@@ -76,8 +78,8 @@ export async function refold(
         position: r.position,
         vendor: r.vendor,
         type: r.type,
-        occurredAt: r.occurred_at,
-        receivedAt: r.received_at,
+        occurredAt: r.occurred_ms === null ? null : new Date(r.occurred_ms),
+        receivedAt: new Date(r.received_ms),
         payload: r.payload,
         contentKey: r.dedup_key.startsWith('h:') ? r.dedup_key : undefined,
       })),

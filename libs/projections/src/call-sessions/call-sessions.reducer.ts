@@ -1090,15 +1090,15 @@ function firstLegOf(legs: readonly LegDraft[], kind: LegKind): string | null {
 
 /** Start order (null starts last), then destination, then every other field, so ties never depend on input order. */
 function sortLegs<T extends LegDraft>(legs: readonly T[]): T[] {
-  return legs
-    .map((leg) => ({ leg, key: canonicalJson(leg) }))
-    .sort(
-      (a, b) =>
-        compareNullableTime(a.leg.startedAt, b.leg.startedAt) ||
-        compareText(a.leg.destination, b.leg.destination) ||
-        compareText(a.key, b.key),
-    )
-    .map((x) => x.leg);
+  // The whole-leg key is only needed for ties on start and destination (rare): made on demand.
+  const keys = new Map<T, string>();
+  const key = (leg: T): string => keys.get(leg) ?? keys.set(leg, canonicalJson(leg)).get(leg)!;
+  return [...legs].sort(
+    (a, b) =>
+      compareNullableTime(a.startedAt, b.startedAt) ||
+      compareText(a.destination, b.destination) ||
+      compareText(key(a), key(b)),
+  );
 }
 
 function compareNullableTime(a: Date | null, b: Date | null): number {
