@@ -1,5 +1,5 @@
 import { Queryable } from '@app/platform';
-import { Granularity, ReportInputError, intervalStartSql, validRange, validZone } from './intervals';
+import { Granularity, ReportInputError, intervalStartMsSql, validRange, validZone } from './intervals';
 import { tenantZone } from './queue-stats.query';
 
 /** An `agentStats` request (CONTRACT.md). */
@@ -32,7 +32,7 @@ export interface AgentIntervalStatsRow {
 
 interface Raw {
   agent: string;
-  interval_start: Date;
+  interval_ms: number;
   logged_in: number;
   ready: number;
   not_ready: number;
@@ -47,7 +47,7 @@ interface Raw {
 
 /**
  * Agent stats of a tenant: the 15-minute buckets whose start lies in [from, to), summed into the
- * intervals of `granularity` in `timezone` (exact: see intervalStartSql). Occupancy is computed
+ * intervals of `granularity` in `timezone` (exact: see intervalStartSql and intervalStartMsSql). Occupancy is computed
  * from the summed seconds, never averaged. Intervals in which the agent did nothing are absent.
  * Ordered by interval, then agent.
  */
@@ -59,25 +59,26 @@ export async function agentStats(
   validRange(req.from, req.to, req.granularity);
   const zone = validZone(req.timezone ?? (await tenantZone(db, tenantId)));
   if (req.agents && req.agents.length > 1000) throw new ReportInputError('agents', 'at most 1000 agents per request');
-  const start = intervalStartSql('s.bucket_start', req.granularity, '$4');
+  const params: unknown[] = [tenantId, req.from, req.to, req.agents?.length ? req.agents : null];
+  const start = intervalStartMsSql('s.bucket_start', req.granularity, zone, req, params);
   const { rows } = await db.query<Raw>(
-    `SELECT s.agent, ${start} AS interval_start,
+    `SELECT s.agent, ${start} AS interval_ms,
             sum(logged_in)::int AS logged_in, sum(ready)::int AS ready, sum(not_ready)::int AS not_ready,
             sum(wrap_up)::int AS wrap_up, sum(ring)::int AS ring, sum(talk)::int AS talk, sum(hold)::int AS hold,
             sum(idle_ready)::int AS idle_ready, sum(calls_answered)::int AS calls_answered,
             sum(calls_missed)::int AS calls_missed
      FROM agent_interval_stats s
      WHERE s.tenant_id = $1 AND s.bucket_start >= $2 AND s.bucket_start < $3
-       AND ($5::text[] IS NULL OR s.agent = ANY($5::text[]))
+       AND ($4::text[] IS NULL OR s.agent = ANY($4::text[]))
      GROUP BY 1, 2
      ORDER BY 2, 1`,
-    [tenantId, req.from, req.to, zone, req.agents?.length ? req.agents : null],
+    params,
   );
   return rows.map((r) => {
     const busy = r.talk + r.hold + r.wrap_up;
     return {
       agent: r.agent,
-      intervalStart: r.interval_start,
+      intervalStart: new Date(r.interval_ms),
       loggedInSeconds: r.logged_in,
       readySeconds: r.ready,
       notReadySeconds: r.not_ready,

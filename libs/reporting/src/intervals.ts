@@ -78,3 +78,98 @@ export function intervalStartSql(column: string, granularity: Granularity, zoneP
       throw new ReportInputError('granularity', `unknown granularity "${String(granularity)}"`);
   }
 }
+
+/** A stretch of time over which a zone's UTC offset does not change. */
+export interface OffsetSegment {
+  /** First instant of the stretch (ms since the epoch). */
+  start: number;
+  /** UTC offset in minutes (e.g. 330 for +05:30). */
+  offset: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The zone's offset over [from, to) as constant stretches, found by looking once a day and
+ * narrowing each change down to the minute (tz rules never change an offset twice within a day).
+ */
+export function offsetSegments(zone: string, from: Date, to: Date): OffsetSegment[] {
+  const z = IANAZone.create(zone);
+  const end = to.getTime();
+  let t = from.getTime();
+  let offset = z.offset(t);
+  const segments: OffsetSegment[] = [{ start: t, offset }];
+  while (t < end) {
+    const next = Math.min(t + DAY_MS, end - 1);
+    if (next <= t) break;
+    if (z.offset(next) === offset) {
+      t = next + 1;
+      continue;
+    }
+    // The first minute in (t, next] with another offset: offsets change on whole minutes.
+    let lo = Math.floor(t / 60_000);
+    let hi = Math.floor(next / 60_000);
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (z.offset(mid * 60_000) === offset) lo = mid;
+      else hi = mid;
+    }
+    t = hi * 60_000;
+    offset = z.offset(t);
+    segments.push({ start: t, offset });
+  }
+  return segments;
+}
+
+const ORIGIN_MS = Date.UTC(2000, 0, 1);
+const STEP: Partial<Record<Granularity, string>> = { THIRTY_MINUTES: '30 minutes', HOUR: '1 hour' };
+
+/**
+ * Like intervalStartSql, for the sub-day granularities without converting every row to local
+ * time: within each stretch of constant offset (offsetSegments over the request's range), an
+ * interval starts where `date_bin` with a local-midnight origin puts it — the same instants,
+ * several times cheaper on a month of buckets. Instants go into `params`. Returns null for days,
+ * weeks and months (use intervalStartSql) and for offsets that are not whole quarter hours.
+ */
+export function intervalStartSqlBySegments(
+  column: string,
+  granularity: Granularity,
+  segments: readonly OffsetSegment[],
+  params: unknown[],
+): string | null {
+  if (granularity === 'FIFTEEN_MINUTES') return column;
+  const step = STEP[granularity];
+  if (!step || segments.length === 0 || segments.some((s) => s.offset % 15 !== 0)) return null;
+  const p = (value: unknown) => `$${params.push(value)}`;
+  const bin = (s: OffsetSegment) =>
+    `date_bin('${step}', ${column}, ${p(new Date(ORIGIN_MS - s.offset * 60_000))}::timestamptz)`;
+  if (segments.length === 1) return bin(segments[0]);
+  const whens = segments
+    .slice(1)
+    .map((s, i) => `WHEN ${column} < ${p(new Date(s.start))}::timestamptz THEN ${bin(segments[i])}`);
+  return `(CASE ${whens.join(' ')} ELSE ${bin(segments[segments.length - 1])} END)`;
+}
+
+/**
+ * SQL for the interval start of bucket `column` (a timestamptz) as milliseconds since the epoch,
+ * its parameters appended to `params`: by offset stretches where that applies
+ * (intervalStartSqlBySegments), else by local wall time (intervalStartSql). A number is what the
+ * reports read back: it parses many times faster than a timestamp's text.
+ */
+export function intervalStartMsSql(
+  column: string,
+  granularity: Granularity,
+  zone: string,
+  range: { from: Date; to: Date },
+  params: unknown[],
+): string {
+  const bySegments = intervalStartSqlBySegments(
+    column,
+    granularity,
+    offsetSegments(zone, range.from, range.to),
+    params,
+  );
+  const start = bySegments ?? intervalStartSql(column, granularity, `$${params.push(zone)}::text`);
+  // date_part is float8 arithmetic; extract() would compute in numeric, row by row.
+  return `(date_part('epoch', ${start}) * 1000)`;
+}
