@@ -121,7 +121,7 @@ describe('rating', () => {
     expect(rows).toEqual([
       {
         prefix: '61',
-        rate_per_minute: '0.1',
+        rate_per_minute: '0.10',
         connect_fee: '0',
         first_increment: 60,
         next_increment: 60,
@@ -145,7 +145,7 @@ describe('rating', () => {
       },
       {
         prefix: '614',
-        rate_per_minute: '0.2',
+        rate_per_minute: '0.20',
         connect_fee: '0',
         first_increment: 6,
         next_increment: 6,
@@ -153,7 +153,7 @@ describe('rating', () => {
       },
       {
         prefix: '6141',
-        rate_per_minute: '0.3',
+        rate_per_minute: '0.30',
         connect_fee: '0',
         first_increment: 1,
         next_increment: 1,

@@ -64,12 +64,18 @@ export class BillingResolver {
       durationToleranceSeconds,
       costTolerance,
     });
-    const { id } = await db.write((c) => requestRun(c, request));
+    // The run as committed (QUEUED, or the identical run already queued or running).
+    const run = await db.write(async (c) => {
+      const { id } = await requestRun(c, request);
+      return (await reconciliationRun(c, db.tenantId, id))!;
+    });
     // The run row is the truth: with the queue down the workers' sweep still runs it.
-    await enqueueReconciliation(this.queue, { tenantId: db.tenantId, runId: id }).catch((err: unknown) =>
-      this.logger.warn({ err, runId: id }, 'billing queue unavailable; the worker sweep will run the reconciliation'),
+    await enqueueReconciliation(this.queue, { tenantId: db.tenantId, runId: run.id }).catch((err: unknown) =>
+      this.logger.warn(
+        { err, runId: run.id },
+        'billing queue unavailable; the worker sweep will run the reconciliation',
+      ),
     );
-    const run = await db.run((c) => reconciliationRun(c, db.tenantId, id));
     return run as ReconciliationRun;
   }
 }

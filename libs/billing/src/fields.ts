@@ -24,9 +24,10 @@ export function decimalCell(
   if (!m) return new CellError(`${column}: ${show(value)} is not a decimal number`);
   const sign = m[1] || m[4] || '';
   const whole = (m[2] ?? '0').replace(/^0+(?=\d)/, '');
-  const fraction = (m[3] ?? m[5] ?? '').replace(/0+$/, '');
+  // Trailing zeros are kept (the scale as written: "0.3000" stays "0.3000") but not counted.
+  const fraction = m[3] ?? m[5] ?? '';
   if (sign === '-' && !opts.signed) return new CellError(`${column}: ${show(value)} is negative`);
-  if (fraction.length > opts.maxScale)
+  if (fraction.replace(/0+$/, '').length > opts.maxScale)
     return new CellError(`${column}: ${show(value)} has more than ${opts.maxScale} decimal places`);
   const body = fraction ? `${whole}.${fraction}` : whole;
   return sign === '-' && /[1-9]/.test(body) ? `-${body}` : body;

@@ -44,8 +44,8 @@ describe('rate file', () => {
     expect(row('61 2,Sydney,0.0100,0.050,60,60,2026-03-01,aud')).toEqual({
       prefix: '612',
       description: 'Sydney',
-      ratePerMinute: '0.01',
-      connectFee: '0.05',
+      ratePerMinute: '0.0100',
+      connectFee: '0.050',
       firstIncrement: 60,
       nextIncrement: 60,
       effectiveFrom: new Date('2026-02-28T13:00:00Z'), // midnight in Sydney (AEDT, +11)
