@@ -418,7 +418,7 @@ describe('reconciliation', () => {
         },
       }),
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(chunked.status).toBe(413);
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM carrier_imports WHERE tenant_id = $1`, [
       tenantId,
