@@ -56,10 +56,3 @@ function resolve(digits: string, region: CountryCode | null): string | null {
   if (international?.isPossible()) return international.number.slice(1);
   return null;
 }
-
-/** Every prefix of a digit string, longest first (what a longest-prefix lookup probes). */
-export function prefixesOf(digits: string): string[] {
-  const out: string[] = [];
-  for (let n = digits.length; n >= 1; n--) out.push(digits.slice(0, n));
-  return out;
-}
