@@ -8,7 +8,7 @@ import { WorkerModule } from '../../apps/worker/worker.module';
 import { startTestApp } from '../support/app';
 import { TEST_DATABASE_URL, testPool } from '../support/env';
 import { waitForProjections } from '../support/projections';
-import { cli, gql, inboundCall, outboundCall, tempFile } from './support';
+import { cli, cliInProcess, gql, inboundCall, outboundCall, tempFile } from './support';
 
 const PROJECTIONS = ['call-sessions', 'call-costs'];
 
@@ -254,46 +254,28 @@ describe('rating', () => {
   });
 
   it('clear errors for bad rate imports; nothing is imported', async () => {
-    const missing = await cli(
-      'rates:import',
-      '--tenant',
-      tenantId,
-      '--carrier',
-      'telstra',
-      '--file',
-      '/nonexistent/rates.csv',
-    );
-    expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/^error: --file: cannot read \/nonexistent\/rates.csv: ENOENT/);
-    const header = await cli(
-      'rates:import',
-      '--tenant',
-      tenantId,
-      '--carrier',
-      'telstra',
-      '--file',
-      tempFile('r.csv', 'prefix,rate\n61,0.1\n'),
-    );
-    expect(header.code).toBe(1);
-    expect(header.err).toContain(
-      "the rate file's header lacks description, rate_per_minute, connect_fee, first_increment, next_increment",
-    );
-    const currency = await cli(
-      'rates:import',
-      '--tenant',
-      tenantId,
-      '--carrier',
-      'telstra',
-      '--currency',
-      'EUR',
-      '--file',
-      tempFile('r.csv', RATES),
-    );
-    expect(currency.code).toBe(1);
-    expect(currency.err).toContain("currency EUR differs from the currency of telstra's rate plan (AUD)");
-    const noCarrier = await cli('rates:import', '--tenant', tenantId, '--file', tempFile('r.csv', RATES));
-    expect(noCarrier.code).toBe(2);
-    expect(noCarrier.err).toContain('--carrier is required');
+    const importing = (...args: string[]) => cliInProcess('rates:import', '--tenant', tenantId, ...args);
+    expect(await importing('--carrier', 'telstra', '--file', '/nonexistent/rates.csv')).toMatchObject({
+      error: expect.stringMatching(/^--file: cannot read \/nonexistent\/rates.csv: ENOENT/),
+    });
+    expect(await importing('--carrier', 'telstra', '--file', tempFile('r.csv', 'prefix,rate\n61,0.1\n'))).toEqual({
+      error:
+        "the rate file's header lacks description, rate_per_minute, connect_fee, first_increment, next_increment (expected prefix,description,rate_per_minute,connect_fee,first_increment,next_increment[,effective_from,currency])",
+      usage: false,
+    });
+    expect(await importing('--carrier', 'telstra', '--currency', 'EUR', '--file', tempFile('r.csv', RATES))).toEqual({
+      error:
+        "--currency: currency EUR differs from the currency of telstra's rate plan (AUD); one currency per carrier",
+      usage: false,
+    });
+    expect(await importing('--carrier', 'telstra', '--file', tempFile('r.csv', ''))).toEqual({
+      error: 'the rate file is empty (expected a header row)',
+      usage: false,
+    });
+    expect(await importing('--file', tempFile('r.csv', RATES))).toEqual({
+      error: '--carrier is required',
+      usage: true,
+    });
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM rate_imports WHERE tenant_id = $1`, [tenantId]);
     expect(rows[0].n).toBe(2);
   });

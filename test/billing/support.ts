@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { loadConfig } from '@app/platform';
+import { UsageError, runCommand } from '../../apps/cli/cli';
 import { REDIS_URL, TEST_DATABASE_URL, TEST_QUEUE_PREFIX } from '../support/env';
 
 const run = promisify(execFile);
@@ -97,4 +99,23 @@ export function tempFile(name: string, content: string | Buffer): string {
   const path = join(dir, name);
   writeFileSync(path, content);
   return path;
+}
+
+/**
+ * Runs a CLI command in this process (the same code as `npm run -s cli`, without starting
+ * Node and ts-node again): the JSON it would print, or `{ error }` with what it would say.
+ */
+export async function cliInProcess(...args: string[]): Promise<{ out?: unknown; error?: string; usage?: boolean }> {
+  const config = loadConfig({
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL,
+    QUEUE_PREFIX: TEST_QUEUE_PREFIX,
+    LOG_LEVEL: 'silent',
+    SECRET_KEY: 'cli-test-secret-cli-test-secret-0123456789',
+  });
+  try {
+    return { out: JSON.parse(JSON.stringify(await runCommand(args, config))) };
+  } catch (error) {
+    return { error: (error as Error).message, usage: error instanceof UsageError };
+  }
 }
