@@ -77,11 +77,14 @@ export async function reconcile(
   const tol = `make_interval(secs => ${Number(s.matchToleranceSeconds)})`;
   const base = [s.tenantId, s.carrier, s.from, s.to];
 
+  // Sorts and hash joins of a million rows stay in memory; a dozen large statements would each
+  // pay JIT compilation for plans that are mostly sorts and hashes.
   await client.query(`SET LOCAL work_mem = '256MB'`);
+  await client.query(`SET LOCAL jit = off`);
   await step('load', async () => {
     await client.query(
       `CREATE TEMP TABLE rec_ours ON COMMIT DROP AS
-       SELECT (row_number() OVER (ORDER BY coalesce(answered_at, started_at), call_id))::int AS oi,
+       SELECT (row_number() OVER (ORDER BY started_at, call_id))::int AS oi,
               call_id, vendor_call_id, session_id, from_number, to_number,
               extract(epoch FROM coalesce(answered_at, started_at))::float8 AS t,
               started_at, talk_seconds, cost, (started_at >= $3 AND started_at < $4) AS in_period
@@ -136,13 +139,19 @@ export async function reconcile(
   };
 
   await step('match by call id', async () => {
+    // Each call under each of its ids (a session id equal to the call id counted once): one join.
     await client.query(
       `INSERT INTO rec_edges (oi, ci, w)
-       SELECT o.oi, c.ci, abs(o.t - c.t) FROM rec_theirs c JOIN rec_ours o ON o.vendor_call_id = c.carrier_call_id
-       UNION
-       SELECT o.oi, c.ci, abs(o.t - c.t) FROM rec_theirs c JOIN rec_ours o ON o.session_id = c.carrier_call_id`,
+       SELECT o.oi, c.ci, abs(o.t - c.t)
+       FROM rec_theirs c
+       JOIN (SELECT oi, t, vendor_call_id AS id FROM rec_ours
+             UNION ALL
+             SELECT oi, t, session_id FROM rec_ours WHERE session_id IS NOT NULL AND session_id <> vendor_call_id) AS o
+         ON o.id = c.carrier_call_id
+       WHERE c.carrier_call_id IS NOT NULL`,
     );
     await resolve('CALL_ID');
+    await client.query(`ANALYZE rec_pairs`);
   });
 
   await step('match by numbers and time', async () => {
@@ -161,9 +170,12 @@ export async function reconcile(
       [Math.max(1, s.matchToleranceSeconds), s.matchToleranceSeconds],
     );
     await resolve('NUMBERS_AND_TIME');
+    await client.query(`ANALYZE rec_pairs`);
   });
 
   const totals = await step('classify and write items', async () => {
+    // One pass: pairs with their call and record, calls without a pair, records without one (a
+    // full join instead of anti-joins), numbered in time order.
     const { rows } = await client.query<{
       matched: number;
       duration_mismatch: number;
@@ -173,35 +185,24 @@ export async function reconcile(
       expected_total: string;
       billed_total: string;
     }>(
-      `WITH x AS (
-         SELECT CASE WHEN abs(o.talk_seconds - c.duration_seconds) > $3 THEN 'DURATION_MISMATCH'
-                     WHEN c.cost IS NOT NULL AND (o.cost IS NULL OR abs(o.cost - c.cost) > $4::numeric) THEN 'COST_MISMATCH'
-                     ELSE 'MATCHED' END AS status,
-                p.matched_by, o.call_id, c.import_id, c.line, c.carrier_call_id,
-                coalesce(o.from_number, c.from_number) AS from_number, coalesce(o.to_number, c.to_number) AS to_number,
-                o.started_at, c.started_at AS carrier_started_at, o.talk_seconds, c.duration_seconds, o.cost AS expected_cost,
-                c.cost AS carrier_cost
-         FROM rec_pairs p JOIN rec_ours o ON o.oi = p.oi JOIN rec_theirs c ON c.ci = p.ci
-         WHERE c.in_period
-         UNION ALL
-         SELECT 'MISSING_IN_OURS', NULL, NULL, c.import_id, c.line, c.carrier_call_id, c.from_number, c.to_number,
-                NULL, c.started_at, NULL, c.duration_seconds, NULL, c.cost
-         FROM rec_theirs c
-         WHERE c.in_period AND NOT EXISTS (SELECT 1 FROM rec_pairs p WHERE p.ci = c.ci)
-         UNION ALL
-         SELECT 'MISSING_IN_CARRIER', NULL, o.call_id, NULL, NULL, NULL, o.from_number, o.to_number,
-                o.started_at, NULL, o.talk_seconds, NULL, o.cost, NULL
-         FROM rec_ours o
-         WHERE o.in_period AND NOT EXISTS (SELECT 1 FROM rec_pairs p WHERE p.oi = o.oi)
-       ),
-       written AS (
+      `WITH written AS (
          INSERT INTO reconciliation_items (tenant_id, run_id, item_no, status, matched_by, call_id, carrier_import_id,
            carrier_line, carrier_call_id, from_number, to_number, started_at, carrier_started_at, our_seconds,
            carrier_seconds, expected_cost, carrier_cost)
          SELECT $1, $2,
-                row_number() OVER (ORDER BY coalesce(x.started_at, x.carrier_started_at), x.call_id, x.import_id, x.line),
-                x.*
-         FROM x
+                row_number() OVER (ORDER BY coalesce(o.started_at, c.started_at), o.call_id, c.import_id, c.line),
+                CASE WHEN o.oi IS NULL THEN 'MISSING_IN_OURS'
+                     WHEN c.ci IS NULL THEN 'MISSING_IN_CARRIER'
+                     WHEN abs(o.talk_seconds - c.duration_seconds) > $3 THEN 'DURATION_MISMATCH'
+                     WHEN c.cost IS NOT NULL AND (o.cost IS NULL OR abs(o.cost - c.cost) > $4::numeric) THEN 'COST_MISMATCH'
+                     ELSE 'MATCHED' END,
+                p.matched_by, o.call_id, c.import_id, c.line, c.carrier_call_id,
+                coalesce(o.from_number, c.from_number), coalesce(o.to_number, c.to_number),
+                o.started_at, c.started_at, o.talk_seconds, c.duration_seconds, o.cost, c.cost
+         FROM rec_pairs p
+         RIGHT JOIN rec_ours o ON o.oi = p.oi
+         FULL JOIN rec_theirs c ON c.ci = p.ci
+         WHERE CASE WHEN c.ci IS NOT NULL THEN c.in_period ELSE o.in_period END
          RETURNING status, expected_cost, carrier_cost
        )
        SELECT count(*) FILTER (WHERE status = 'MATCHED')::int AS matched,
