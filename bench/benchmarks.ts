@@ -1,4 +1,5 @@
 import { appendBenchmark } from './append.bench';
+import { billingBenchmark } from './billing.bench';
 import { emmettBenchmark } from './emmett.bench';
 import { ingestBenchmark } from './ingest.bench';
 import type { Benchmark } from './lib/benchmark';
@@ -13,4 +14,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   emmettBenchmark,
   ingestBenchmark,
   projectionsBenchmark,
+  billingBenchmark,
 ];

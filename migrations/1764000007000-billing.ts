@@ -67,6 +67,9 @@ export class Billing1764000007000 implements MigrationInterface {
       )
     `);
 
+    // The prefix lengths of a plan, found by a loose index scan (rating joins only those lengths).
+    await q.query(`CREATE INDEX rates_length_idx ON rates (tenant_id, carrier, length(prefix))`);
+
     // Every prefix of a digit string (what a longest-prefix lookup probes).
     await q.query(`
       CREATE FUNCTION billing_prefixes(number text) RETURNS text[]

@@ -45,8 +45,8 @@ const COLUMNS = [
 ] as const;
 
 /**
- * `INSERT INTO call_costs` of the calls `source` selects (it yields the call columns up to
- * talk_seconds, and problem), each rated, replacing any earlier row of the call.
+ * The CTEs that rate the calls `source` selects (it yields the call columns up to talk_seconds,
+ * and problem) into `rated`: the call_costs row of each.
  *
  * The rate is the longest prefix of to_number among the carrier's rates in effect at started_at,
  * then the latest effective_from of that prefix. Set-based: every call joins the rates whose
@@ -55,38 +55,70 @@ const COLUMNS = [
  * times faster than a per-call index lookup over all prefixes (billing_best_rate) on large sets.
  * Billable seconds and cost come from billing_billable_seconds and billing_cost (exact numeric).
  */
-function rateAndUpsertSql(source: string): string {
+function ratedSql(source: string): string {
   return `
 WITH k AS MATERIALIZED (${source}),
-lens AS (
-  SELECT DISTINCT r.tenant_id, r.carrier, length(r.prefix) AS len
-  FROM rates r
-  WHERE (r.tenant_id, r.carrier) IN (SELECT DISTINCT tenant_id, carrier FROM k WHERE carrier IS NOT NULL)
+plans AS MATERIALIZED (
+  -- The prefix lengths each carrier's plan has, by a loose scan of rates_length_idx (a probe per
+  -- length, not a pass over 100k rates).
+  SELECT p.tenant_id, p.carrier, array(
+    WITH RECURSIVE l(len) AS (
+      SELECT min(length(prefix)) FROM rates WHERE tenant_id = p.tenant_id AND carrier = p.carrier
+      UNION ALL
+      SELECT (SELECT min(length(prefix)) FROM rates
+              WHERE tenant_id = p.tenant_id AND carrier = p.carrier AND length(prefix) > l.len)
+      FROM l WHERE l.len IS NOT NULL)
+    SELECT len FROM l WHERE len IS NOT NULL) AS lens
+  FROM (SELECT DISTINCT tenant_id, carrier FROM k WHERE carrier IS NOT NULL) AS p
+),
+-- Each call's candidate prefixes: its number cut at every length its carrier's plan has.
+cand AS MATERIALIZED (
+  SELECT k.call_id, k.tenant_id, k.carrier, k.started_at, left(k.to_number, l.len) AS prefix
+  FROM k
+  JOIN plans p ON p.tenant_id = k.tenant_id AND p.carrier = k.carrier
+  CROSS JOIN LATERAL unnest(p.lens) AS l(len)
+  WHERE l.len <= length(k.to_number)
 ),
 best AS (
-  SELECT DISTINCT ON (k.call_id) k.call_id, r.prefix, r.effective_from, r.rate_per_minute, r.connect_fee,
+  SELECT DISTINCT ON (c.call_id) c.call_id, r.prefix, r.effective_from, r.rate_per_minute, r.connect_fee,
          r.first_increment, r.next_increment, r.currency
-  FROM k
-  JOIN lens l ON l.tenant_id = k.tenant_id AND l.carrier = k.carrier AND l.len <= length(k.to_number)
-  JOIN rates r ON r.tenant_id = k.tenant_id AND r.carrier = k.carrier AND r.prefix = left(k.to_number, l.len)
-              AND r.effective_from <= k.started_at
-  ORDER BY k.call_id, l.len DESC, r.effective_from DESC
-)
-INSERT INTO call_costs (${COLUMNS.join(', ')})
+  FROM cand c
+  JOIN rates r ON r.tenant_id = c.tenant_id AND r.carrier = c.carrier AND r.prefix = c.prefix
+              AND r.effective_from <= c.started_at
+  ORDER BY c.call_id, length(r.prefix) DESC, r.effective_from DESC
+),
+rated AS (
 SELECT k.tenant_id, k.call_id, k.source_id, k.carrier, k.started_at, k.answered_at, k.vendor_call_id, k.session_id,
        k.from_number, k.to_number, k.talk_seconds,
-       CASE WHEN b.prefix IS NOT NULL THEN billing_billable_seconds(k.talk_seconds, b.first_increment, b.next_increment) END,
-       b.prefix, b.effective_from,
+       CASE WHEN b.prefix IS NOT NULL THEN billing_billable_seconds(k.talk_seconds, b.first_increment, b.next_increment)
+       END AS billable_seconds,
+       b.prefix AS rate_prefix, b.effective_from AS rate_effective_from,
        CASE WHEN b.prefix IS NOT NULL THEN
          billing_cost(billing_billable_seconds(k.talk_seconds, b.first_increment, b.next_increment), b.rate_per_minute, b.connect_fee)
-       END,
+       END AS cost,
        b.currency,
-       coalesce(k.problem, CASE WHEN b.prefix IS NULL THEN 'no rate for the destination at the call''s start' END)
+       coalesce(k.problem, CASE WHEN b.prefix IS NULL THEN 'no rate for the destination at the call''s start' END) AS problem
 FROM k LEFT JOIN best b ON b.call_id = k.call_id
+)`;
+}
+
+const SET_RATED = COLUMNS.filter((c) => c !== 'tenant_id' && c !== 'call_id');
+
+/** Rates the calls `source` selects and writes them, replacing any earlier row of each call. */
+function rateAndUpsertSql(source: string): string {
+  return `${ratedSql(source)}
+INSERT INTO call_costs (${COLUMNS.join(', ')})
+SELECT * FROM rated
 ON CONFLICT (tenant_id, call_id) DO UPDATE SET
-${COLUMNS.filter((c) => c !== 'tenant_id' && c !== 'call_id')
-  .map((c) => `  ${c} = EXCLUDED.${c}`)
-  .join(',\n')}`;
+${SET_RATED.map((c) => `  ${c} = EXCLUDED.${c}`).join(',\n')}`;
+}
+
+/** Rates rows of call_costs that `source` selects and updates them in place (re-rating). */
+function rateAndUpdateSql(source: string): string {
+  return `${ratedSql(source)}
+UPDATE call_costs t SET (${SET_RATED.join(', ')}) = (${SET_RATED.map((c) => `r.${c}`).join(', ')})
+FROM rated r
+WHERE t.tenant_id = r.tenant_id AND t.call_id = r.call_id`;
 }
 
 const UPSERT_CALLS = rateAndUpsertSql(`
@@ -95,7 +127,7 @@ const UPSERT_CALLS = rateAndUpsertSql(`
     AS u(tenant_id, call_id, source_id, carrier, started_at, answered_at, vendor_call_id, session_id, from_number,
          to_number, talk_seconds, problem)`);
 
-const RERATE = rateAndUpsertSql(`
+const RERATE = rateAndUpdateSql(`
   SELECT tenant_id, call_id, source_id, carrier, started_at, answered_at, vendor_call_id, session_id, from_number,
          to_number, talk_seconds, CASE WHEN to_number IS NULL THEN problem END AS problem
   FROM call_costs
@@ -213,6 +245,7 @@ export async function rerateCarrier(
   carrier: string,
   since: Date | null,
 ): Promise<number> {
+  await client.query(`SET LOCAL work_mem = '256MB'`); // a month of calls sorted in memory
   const result = await client.query(RERATE, [tenantId, carrier, since ?? '-infinity']);
   return result.rowCount ?? 0;
 }
