@@ -217,7 +217,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
     );
     notes.push(
       `re-rating: rerateCarrier over ${n(CALLS)} rated calls of a month (longest prefix among ${n(rateRows[0].n)} rates ` +
-        `in effect at each call's start, increments, exact cost, upsert) in one transaction: ${rerated.seconds.toFixed(1)} s; ` +
+        `in effect at each call's start, increments, exact cost, update in place) in one transaction: ${rerated.seconds.toFixed(1)} s; ` +
         `reference: one UPDATE … FROM equi-join of the same rows to the rate of their 2-digit prefix: ${refRerate.seconds.toFixed(1)} s`,
     );
     // The rated month again (the reference overwrote it), for the reconciliation below.

@@ -357,6 +357,27 @@ describe('reconciliation', () => {
     ).rejects.toThrow(/row-level security/);
   });
 
+  it('a run whose job never came (queue down when it was asked for) is run by the worker’s sweep', async () => {
+    const { rows } = await pool.query<{ id: string }>(
+      `INSERT INTO reconciliation_runs (tenant_id, carrier, period_from, period_to, created_at)
+       VALUES ($1, 'telstra', '2026-03-02T09:00:00Z', '2026-03-02T10:00:00Z', now() - interval '2 minutes') RETURNING id`,
+      [tenantId],
+    );
+    const run = await waitFor(
+      async () => {
+        const r = (
+          await pool.query(`SELECT status, matched, expected_total::text FROM reconciliation_runs WHERE id = $1`, [
+            rows[0].id,
+          ])
+        ).rows[0];
+        return r.status === 'SUCCEEDED' ? r : null;
+      },
+      40000,
+      'the sweep to run the queued run',
+    );
+    expect(run).toEqual({ status: 'SUCCEEDED', matched: 1, expected_total: '0.3050' });
+  }, 60000);
+
   it('bad input gets a clear error and stores nothing', async () => {
     const bad = async (query: string, variables: Record<string, unknown> = {}) => {
       const { body } = await gql(url, key, query, variables);

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ReconciliationService } from './reconciliation.scheduler';
+import { ReconciliationService } from './reconciliation.service';
 
 /** Billing work hosted by the worker: reconciliation runs and their catch-up sweep. */
 @Module({ providers: [ReconciliationService], exports: [ReconciliationService] })

@@ -13,4 +13,4 @@ export * from './rating';
 export * from './reconciliation.engine';
 export * from './reconciliation.queue';
 export * from './reconciliation.runs';
-export * from './reconciliation.scheduler';
+export * from './reconciliation.service';

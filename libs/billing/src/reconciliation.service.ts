@@ -19,6 +19,8 @@ const GRACE_SECONDS = 30;
 export class ReconciliationService implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  /** Runs this process is reconciling now (the queue's worker runs one at a time). */
+  private active = 0;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -38,7 +40,16 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
   }
 
   /** Runs one queued run (a job of the billing queue). */
-  process(tenantId: string, runId: string): Promise<ProcessOutcome> {
+  async process(tenantId: string, runId: string): Promise<ProcessOutcome> {
+    this.active++;
+    try {
+      return await this.run(tenantId, runId);
+    } finally {
+      this.active--;
+    }
+  }
+
+  private run(tenantId: string, runId: string): Promise<ProcessOutcome> {
     return processRun(
       this.pool,
       { tenantId, runId },
@@ -52,7 +63,13 @@ export class ReconciliationService implements OnApplicationBootstrap, OnApplicat
 
   private async sweep(): Promise<void> {
     try {
-      for (const run of await stalledRuns(this.pool, GRACE_SECONDS)) await this.process(run.tenantId, run.runId);
+      // One heavy run at a time per process: a queued run waiting behind the job in progress is
+      // not stalled, and its turn comes.
+      if (this.active > 0) return;
+      for (const run of await stalledRuns(this.pool, GRACE_SECONDS)) {
+        if (this.active > 0) return;
+        await this.process(run.tenantId, run.runId);
+      }
     } catch (error) {
       this.logger.warn({ err: error }, 'reconciliation sweep failed; retrying on the next tick');
     }
