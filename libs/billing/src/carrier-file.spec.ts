@@ -118,3 +118,29 @@ describe('carrier file mapping', () => {
     );
   });
 });
+
+describe('carrier file times', () => {
+  const header = ['start_time', 'to', 'duration'];
+  const at = (value: string, mapping = carrierMapping()) => {
+    const r = parseCarrierRecord([value, '1', '1'], carrierColumns(mapping, header), mapping);
+    return typeof r === 'string' ? r : r.startedAt.toISOString();
+  };
+  it.each([
+    ['2026-03-02T09:00:05Z', '2026-03-02T09:00:05.000Z'],
+    ['2026-03-02 09:00:05z', '2026-03-02T09:00:05.000Z'],
+    ['2026-03-02T20:00:05+11:00', '2026-03-02T09:00:05.000Z'],
+    ['2026-03-02T09:00:05.123456-03:00', '2026-03-02T12:00:05.123Z'],
+    ['2026-03-02T09:00Z', '2026-03-02T09:00:00.000Z'],
+    ['2026-03-02T09:00:05+1100', '2026-03-01T22:00:05.000Z'],
+    ['2026-03-02 09:00:05', '2026-03-02T09:00:05.000Z'], // no offset: the mapping's zone (UTC)
+    ['2026-03-02', '2026-03-02T00:00:00.000Z'],
+    ['1772442005', '2026-03-02T09:00:05.000Z'],
+    ['1772442005500', '2026-03-02T09:00:05.500Z'],
+  ])('%s is %s', (value, iso) => {
+    expect(at(value)).toBe(iso);
+  });
+  it('reads zone-less times in the mapping’s zone, and refuses impossible dates', () => {
+    expect(at('2026-07-01 10:00:00', carrierMapping('{"timezone":"Europe/London"}'))).toBe('2026-07-01T09:00:00.000Z');
+    expect(at('2026-02-30T10:00:00Z')).toBe('start_time: "2026-02-30T10:00:00Z" is not a date and time');
+  });
+});

@@ -58,6 +58,15 @@ function plausible(column: string, value: string, dt: DateTime): Date | CellErro
   return dt.toJSDate();
 }
 
+const ISO_WITH_OFFSET = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d{1,9})?(Z|z|[+-]\d{2}:\d{2})$/;
+
+/** Whether a date and a wall time exist (Date would roll 02-30 over into March). */
+function isCalendarTime(date: string, time: string): boolean {
+  const [y, m, d] = date.split('-').map(Number);
+  const [hh, mm, ss = 0] = time.split(':').map(Number);
+  return m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate() && hh < 24 && mm < 60 && ss < 60;
+}
+
 /** How times are written in a file: auto-detected, Unix seconds or milliseconds, or a Luxon format. */
 export type TimeFormat = 'auto' | 'iso' | 'epoch' | 'epoch_ms' | { pattern: string };
 
@@ -76,6 +85,17 @@ export function timeCell(column: string, value: string, format: TimeFormat, zone
   if (epoch || epochMs) {
     if (!/^\d+(\.\d+)?$/.test(text)) return new CellError(`${column}: ${show(value)} is not a Unix time`);
     return plausible(column, value, DateTime.fromMillis(Math.round(Number(text) * (epochMs ? 1 : 1000))));
+  }
+  // The common case — ISO 8601 with Z or an offset — without Luxon (a carrier file has a million).
+  const iso = ISO_WITH_OFFSET.exec(text);
+  if (iso && !isCalendarTime(iso[1], iso[2])) return new CellError(`${column}: ${show(value)} is not a date and time`);
+  if (iso) {
+    const date = new Date(`${iso[1]}T${iso[2]}${(iso[3] ?? '').slice(0, 4)}${iso[4] === 'z' ? 'Z' : iso[4]}`);
+    if (!Number.isNaN(date.getTime())) {
+      const ms = date.getTime();
+      if (ms < EARLIEST || ms >= LATEST) return new CellError(`${column}: ${show(value)} is not between 2000 and 2100`);
+      return date;
+    }
   }
   let dt = DateTime.fromISO(text, { zone, setZone: true });
   if (!dt.isValid && format === 'auto') dt = DateTime.fromSQL(text, { zone, setZone: true });
