@@ -418,9 +418,20 @@ describe('reconciliation', () => {
       status: 400,
       body: {
         error:
-          'the carrier file no start_time column (name it start_time or map it); no to column (name it to or map it); no duration column (name it duration or map it)',
+          "the carrier file's columns: no start_time column (name it start_time or map it); no to column (name it to or map it); no duration column (name it duration or map it)",
         field: 'file',
       },
+    });
+    const form = new FormData();
+    form.append('file', new Blob([CARRIER_FILE]), 'march.csv');
+    const multipart = await fetch(`${url}/billing/carrier-files?carrier=telstra`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+      body: form,
+    });
+    expect(multipart.status).toBe(415);
+    expect(await multipart.json()).toEqual({
+      error: 'send the CSV file itself as the request body (curl --data-binary @file.csv), not as a multipart form',
     });
     const big = Buffer.from(`${CARRIER_FILE}\r\n${',2026-03-02T13:00:00Z,,61499999999,30,0.1500\r\n'.repeat(2000)}`);
     expect(big.length).toBeGreaterThan(UPLOAD_LIMIT);

@@ -57,6 +57,10 @@ export class CarrierFilesModule implements OnModuleInit {
         error: token ? 'the API key is not valid or was revoked' : 'send an API key as Authorization: Bearer <key>',
       });
     }
+    if (/^multipart\//i.test(request.headers['content-type'] ?? ''))
+      return fail(415, {
+        error: 'send the CSV file itself as the request body (curl --data-binary @file.csv), not as a multipart form',
+      });
     const limit = this.config.billing.uploadLimit;
     if (Number(request.headers['content-length'] ?? 0) > limit)
       return fail(413, { error: `the file exceeds the limit of ${limit} bytes; nothing was imported` });

@@ -28,7 +28,7 @@ describe('carrier file mapping', () => {
       cost: null,
     });
     expect(() => carrierColumns(defaults, ['start', 'to', 'duration'])).toThrow(
-      'the carrier file no start_time column (name it start_time or map it)',
+      "the carrier file's columns: no start_time column (name it start_time or map it)",
     );
   });
 
@@ -96,7 +96,7 @@ describe('carrier file mapping', () => {
       'mapping: to must be a column index (0-based) when header is false',
     );
     expect(() => carrierColumns(carrierMapping('{"to":"DNIS"}'), ['start_time', 'to', 'duration'])).toThrow(
-      'the carrier file column "DNIS" (to) is not in the header',
+      'the carrier file\'s columns: column "DNIS" (to) is not in the header',
     );
   });
 

@@ -118,7 +118,7 @@ export function carrierColumns(mapping: CarrierMapping, headerFields: readonly s
     if (out[f] === null && REQUIRED.includes(f) && !problems.some((p) => p.includes(`(${f})`)))
       problems.push(`no ${f} column (name it ${f} or map it)`);
   }
-  if (problems.length) throw new BillingInputError('file', `the carrier file ${problems.join('; ')}`);
+  if (problems.length) throw new BillingInputError('file', `the carrier file's columns: ${problems.join('; ')}`);
   return out;
 }
 
