@@ -1,4 +1,5 @@
 import { appendBenchmark } from './append.bench';
+import { billingBenchmark } from './billing.bench';
 import { emmettBenchmark } from './emmett.bench';
 import { ingestBenchmark } from './ingest.bench';
 import type { Benchmark } from './lib/benchmark';
@@ -15,4 +16,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ingestBenchmark,
   projectionsBenchmark,
   reportingBenchmark,
+  billingBenchmark,
 ];

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { GraphqlApiModule } from '@app/api';
+import { CarrierFilesModule, GraphqlApiModule } from '@app/api';
 
-/** The reporting API (GraphQL; CSV downloads come with the exports). */
-@Module({ imports: [GraphqlApiModule] })
+/** The reporting API (GraphQL; CSV downloads come with the exports) and carrier file uploads. */
+@Module({ imports: [GraphqlApiModule, CarrierFilesModule] })
 export class ApiModule {}

@@ -1,9 +1,14 @@
 import { Module } from '@nestjs/common';
+import { BillingModule } from '@app/billing';
 import { EventStoreModule } from '@app/event-store';
 import { ProjectionsModule } from '@app/projections';
+import { BillingProcessor } from './billing.processor';
 import { MaintenanceProcessor } from './maintenance.processor';
 import { ProjectionsProcessor } from './projections.processor';
 
 /** Background work: projections, exports, billing jobs and store maintenance. */
-@Module({ imports: [EventStoreModule, ProjectionsModule], providers: [MaintenanceProcessor, ProjectionsProcessor] })
+@Module({
+  imports: [EventStoreModule, ProjectionsModule, BillingModule],
+  providers: [MaintenanceProcessor, ProjectionsProcessor, BillingProcessor],
+})
 export class WorkerModule {}

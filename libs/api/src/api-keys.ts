@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { parse as parseAuthHeader } from 'auth-header';
 import { Queryable } from '@app/platform';
 
 /** A key as shown once to its owner: `cdr_` + 43 characters of base64url (256 random bits). */
@@ -43,4 +44,14 @@ export async function tenantOfApiKey(db: Queryable, key: string): Promise<{ tena
     [hashApiKey(key)],
   );
   return rows.length ? { tenantId: rows[0].tenant_id, keyId: rows[0].id } : null;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, else undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  try {
+    const parsed = parseAuthHeader(header ?? '');
+    return parsed.scheme.toLowerCase() === 'bearer' && typeof parsed.token === 'string' ? parsed.token : undefined;
+  } catch {
+    return undefined;
+  }
 }

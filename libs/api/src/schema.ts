@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { lexicographicSortSchema, printSchema } from 'graphql';
+import { BillingResolver } from './billing.resolver';
 import { CallsResolver } from './calls.resolver';
 import { ReportsResolver } from './reports.resolver';
 
@@ -9,7 +10,7 @@ export async function buildSchemaSdl(): Promise<string> {
   const app = await NestFactory.createApplicationContext(GraphQLSchemaBuilderModule, { logger: false });
   try {
     await app.init();
-    const schema = await app.get(GraphQLSchemaFactory).create([CallsResolver, ReportsResolver]);
+    const schema = await app.get(GraphQLSchemaFactory).create([CallsResolver, ReportsResolver, BillingResolver]);
     return `# Generated from the code by \`npm run schema\`; a test checks it is current.\n\n${printSchema(lexicographicSortSchema(schema))}\n`;
   } finally {
     await app.close();

@@ -75,7 +75,8 @@ export interface CallRow {
   talkSeconds: number | null;
   holdSeconds: number | null;
   durationSeconds: number | null;
-  // Billing is not rated yet (a later issue); always null until then.
+  // Billing (call_costs, the call-costs projection): null for calls that are not rated (not
+  // OUTBOUND/TRANSIT, not completed, no talk time); cost and ratePrefix null when no rate applies.
   billableSeconds: number | null;
   cost: string | null;
   currency: string | null;
@@ -292,7 +293,10 @@ export function filterSql(f: ValidCallFilter, params: unknown[]): string[] {
 const CALL_COLUMNS = `c.id, c.vendor, c.source_id, c.vendor_call_id, c.session_id, c.direction, c.status, c.disposition,
   c.caller_number, c.caller_name, c.callee_number, c.did_number, c.answered_by, c.queue, c.ring_group, c.trunk,
   c.end_reason, c.digits, c.started_at, c.answered_at, c.ended_at, c.ring_seconds, c.talk_seconds, c.hold_seconds,
-  c.duration_seconds`;
+  c.duration_seconds, cc.billable_seconds, cc.cost::text AS cost, cc.currency, cc.rate_prefix, cc.carrier`;
+
+/** Calls with their rating (a primary-key probe per row; no row when the call is not rated). */
+const CALLS_FROM = `call_sessions c LEFT JOIN call_costs cc ON cc.tenant_id = c.tenant_id AND cc.call_id = c.id`;
 
 // UTC with microseconds and a literal Z: exact, and independent of the session's TimeZone/DateStyle.
 const CURSOR_TIME_SQL = `to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -323,6 +327,11 @@ interface RawCall {
   talk_seconds: number | null;
   hold_seconds: number | null;
   duration_seconds: number | null;
+  billable_seconds: number | null;
+  cost: string | null;
+  currency: string | null;
+  rate_prefix: string | null;
+  carrier: string | null;
 }
 
 function toCallRow(r: RawCall): CallRow {
@@ -352,11 +361,11 @@ function toCallRow(r: RawCall): CallRow {
     talkSeconds: r.talk_seconds,
     holdSeconds: r.hold_seconds,
     durationSeconds: r.duration_seconds,
-    billableSeconds: null,
-    cost: null,
-    currency: null,
-    ratePrefix: null,
-    carrier: null,
+    billableSeconds: r.billable_seconds,
+    cost: r.cost,
+    currency: r.currency,
+    ratePrefix: r.rate_prefix,
+    carrier: r.carrier,
   };
 }
 
@@ -406,7 +415,7 @@ export async function listCalls(
 
   const { rows } = await db.query<RawCall & { cursor_started_at: string }>(
     `SELECT ${CALL_COLUMNS}, ${CURSOR_TIME_SQL} AS cursor_started_at
-     FROM call_sessions c
+     FROM ${CALLS_FROM}
      WHERE ${where.join(' AND ')}
      ORDER BY c.started_at DESC, c.id DESC
      LIMIT ${limit}`,
@@ -447,7 +456,7 @@ export async function getCallsByIds(
   const wanted = callIds(ids);
   if (wanted.length === 0) return out;
   const { rows } = await db.query<RawCall>(
-    `SELECT ${CALL_COLUMNS} FROM call_sessions c WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
+    `SELECT ${CALL_COLUMNS} FROM ${CALLS_FROM} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
     [tenantId, wanted],
   );
   const byId = new Map(rows.map((r) => [r.id, toCallRow(r)]));

@@ -88,6 +88,7 @@ const envSchema = z.object({
   PROJECTION_PARTITIONS: int(1, 256).default(4),
   PROJECTION_BATCH_SIZE: int(1, 100000).default(2000),
   PROJECTION_CATCHUP_MS: int(50, 600000).default(1000),
+  BILLING_UPLOAD_LIMIT: int(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -112,6 +113,8 @@ export interface AppConfig {
   embedded: { dataDir: string; postgresPort: number };
   eventStore: { dedupRetentionDays: number; partitionMonthsAhead: number };
   projections: { partitions: number; batchSize: number; catchUpMs: number };
+  /** Largest carrier CDR file accepted by `POST /billing/carrier-files`, bytes. */
+  billing: { uploadLimit: number };
   logLevel: Env['LOG_LEVEL'];
   shutdownTimeoutMs: number;
 }
@@ -162,6 +165,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       batchSize: e.PROJECTION_BATCH_SIZE,
       catchUpMs: e.PROJECTION_CATCHUP_MS,
     },
+    billing: { uploadLimit: e.BILLING_UPLOAD_LIMIT },
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
