@@ -62,7 +62,15 @@ describe('operator CLI', () => {
 
     const zoneOnly = await cli('tenant:update', '--tenant', tenantId, '--timezone', 'Asia/Kathmandu');
     expect(JSON.parse(zoneOnly.out)).toEqual({ id: tenantId, changed: ['timezone'], recomputedBuckets: 0 });
-    const bad = await cli('tenant:update', '--tenant', tenantId, '--sla-seconds', '90000', '--timezone', 'Mars/Olympus');
+    const bad = await cli(
+      'tenant:update',
+      '--tenant',
+      tenantId,
+      '--sla-seconds',
+      '90000',
+      '--timezone',
+      'Mars/Olympus',
+    );
     expect(bad.code).not.toBe(0);
     expect(bad.err).toContain('timezone: expected an IANA time zone like Europe/London');
     expect(bad.err).toContain('slaSeconds');

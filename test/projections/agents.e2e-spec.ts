@@ -6,7 +6,7 @@ import { AgentTimelineProjection, ExtensionDirectoryProjection, Projection, Proj
 import { agentStats, agentTimeline, extensions } from '@app/reporting';
 import { getVendorAdapter } from '@app/vendors';
 import { testPool } from '../support/env';
-import { privateDatabase } from '../support/projections';
+import { catchUpFully, privateDatabase } from '../support/projections';
 import { prng } from './scenario';
 
 type Vendor = 'nexbro' | 'portsip';
@@ -151,7 +151,7 @@ function toEvents(items: readonly Item[], tenant: Tenant, variant = 0): NewEvent
 }
 
 async function catchUp(runner: ProjectionRunner): Promise<void> {
-  for (const p of PROJECTIONS) await runner.catchUp(p);
+  for (const p of PROJECTIONS) await catchUpFully(runner, p);
 }
 
 /** The agent read models of a tenant in a canonical order (write times and ids left out). */

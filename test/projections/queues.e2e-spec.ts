@@ -12,7 +12,7 @@ import { WorkerModule } from '../../apps/worker/worker.module';
 import { DAY, Q_ID, T0 } from '../fixtures/portsip-queue-day';
 import { startTestApp } from '../support/app';
 import { TEST_DATABASE_URL, testPool } from '../support/env';
-import { privateDatabase, waitForProjections } from '../support/projections';
+import { catchUpFully, privateDatabase, waitForProjections } from '../support/projections';
 import { prng, toEvents } from './scenario';
 
 const PROJECTION = ['queue-attempts'];
@@ -384,12 +384,12 @@ describe('order independence and rebuilds (private database)', () => {
 
     // Everything but the mapping: PortSIP's caller pushes name the queue by its id only.
     for (let i = 0; i < rest.length; i += 9) await store.append(toEvents(rest.slice(i, i + 9), ids));
-    await runner.catchUp(projection);
+    await catchUpFully(runner, projection);
     const { rows: before } = await own.query(`SELECT DISTINCT queue FROM queue_attempts ORDER BY 1`);
     expect(before.map((r) => r.queue)).toEqual(expect.arrayContaining([Q_ID]));
 
     await store.append(toEvents([mapping], ids));
-    await runner.catchUp(projection);
+    await catchUpFully(runner, projection);
     const { rows: after } = await own.query(`SELECT queue, count(*)::int AS n FROM queue_attempts GROUP BY 1`);
     expect(after).toEqual([{ queue: '8000', n: 23 }]);
     const { rows: stats } = await own.query(
@@ -400,7 +400,7 @@ describe('order independence and rebuilds (private database)', () => {
     const incremental = await snapshot();
     await runner.reset(projection);
     expect((await snapshot()).attempts).toBeNull();
-    await new ProjectionRunner(own, store, { partitions: 1, batchSize: 1000 }).catchUp(projection);
+    await catchUpFully(new ProjectionRunner(own, store, { partitions: 1, batchSize: 1000 }), projection);
     expect(await snapshot()).toEqual(incremental);
   });
 
@@ -431,7 +431,7 @@ describe('order independence and rebuilds (private database)', () => {
     };
     // The reference: the day in its own order, applied in one batch.
     const reference = await tenantWith(DAY, DAY.length);
-    await new ProjectionRunner(own, store, { partitions: 1, batchSize: 1000 }).catchUp(projection);
+    await catchUpFully(new ProjectionRunner(own, store, { partitions: 1, batchSize: 1000 }), projection);
     const expected = await tenantRows(reference);
     expect(expected.attempts).toHaveLength(23);
 
@@ -441,7 +441,7 @@ describe('order independence and rebuilds (private database)', () => {
         fc.integer({ min: 1, max: 12 }),
         async (seed, batchSize) => {
           const tenantId = await tenantWith(shuffledWithDuplicates(seed), 1 + (seed % 7));
-          await new ProjectionRunner(own, store, { partitions: 1, batchSize }).catchUp(projection);
+          await catchUpFully(new ProjectionRunner(own, store, { partitions: 1, batchSize }), projection);
           expect(await tenantRows(tenantId)).toEqual(expected);
         },
       ),

@@ -10,7 +10,7 @@ import { queueStats } from '@app/reporting';
 import { CallTruth, QueueIntervalTruth } from '@app/simulator';
 import { parseRunOptions, runSimulator } from '@app/simulator/runners';
 import { testPool } from '../support/env';
-import { privateDatabase } from '../support/projections';
+import { catchUpFully, privateDatabase } from '../support/projections';
 
 interface TruthFile {
   tenants: Array<{ id: string; sources: Record<string, string> }>;
@@ -84,7 +84,7 @@ describe('generator truth equals the projections', () => {
     const store = new EventStore(pool);
     const runner = new ProjectionRunner(pool, store, { partitions: 2, batchSize: 400 });
     for (const projection of [new CallSessionsProjection(), new QueueAttemptsProjection()])
-      await runner.catchUp(projection);
+      await catchUpFully(runner, projection);
   }, 120000);
 
   afterAll(async () => {

@@ -1,4 +1,5 @@
 import { Client, Pool } from 'pg';
+import type { Projection, ProjectionRunner } from '@app/projections';
 import { runMigrations } from '@app/platform';
 import { SERVER_URL, waitFor } from './env';
 
@@ -65,4 +66,20 @@ export async function callSnapshot(pool: Pool, tenantId?: string): Promise<unkno
     tenantId ? [tenantId] : [],
   );
   return rows;
+}
+
+/**
+ * Runs `runner.catchUp` until every committed event is applied. catchUp alone stops at what a
+ * gap-safe read may see, and an open transaction anywhere on the server (another test worker's)
+ * can hold that back for a moment.
+ */
+export async function catchUpFully(runner: ProjectionRunner, projection: Projection, timeoutMs = 30000): Promise<void> {
+  await waitFor(
+    async () => {
+      await runner.catchUp(projection);
+      return runner.isCaughtUp(projection);
+    },
+    timeoutMs,
+    `${projection.name} to catch up`,
+  );
 }
