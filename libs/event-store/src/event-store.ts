@@ -7,8 +7,10 @@ import { AppendResult, Checkpoint, NewEvent, START_CHECKPOINT, StoredEvent } fro
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UINT = /^\d+$/;
 
-// Each event's bytes travel once: as text when they are valid UTF-8 (half the size of bytea's
-// hex), and jsonb is parsed from that same text unless JS had to prepare a jsonb-safe payload.
+// Each event's bytes travel once, all of a batch in one bytea parameter with each event's byte
+// offset and length (slicing a bytea is O(1); a text[] would make the client escape every quote
+// of every payload, which cost more CPU than anything else in an append). jsonb is parsed from
+// those bytes unless JS had to prepare a jsonb-safe payload (or the bytes are not UTF-8 text).
 // One statement per batch: claim the dedup keys (in key order, so concurrent batches lock
 // them in the same order and cannot deadlock), then insert only the events whose claim was
 // won, in input order. A concurrent claim of the same key waits for the other transaction
@@ -18,9 +20,9 @@ WITH input AS (
   SELECT * FROM unnest(
     $1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::text[],
     $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[], $13::uuid[],
-    $14::text[], $15::bytea[], $16::text[]
+    $14::int[], $15::int[], $16::text[]
   ) WITH ORDINALITY AS t(tenant_id, source_id, vendor, type, recognized, problem, dedup_key,
-    occurred_at, call_key, session_key, extension, queue, delivery_id, raw_text, raw_bin, payload, ord)
+    occurred_at, call_key, session_key, extension, queue, delivery_id, raw_start, raw_length, payload, ord)
 ),
 firsts AS (
   SELECT DISTINCT ON (source_id, dedup_key) * FROM input ORDER BY source_id, dedup_key, ord
@@ -30,14 +32,18 @@ claimed AS (
   SELECT source_id, dedup_key, tenant_id FROM firsts ORDER BY source_id, dedup_key
   ON CONFLICT DO NOTHING
   RETURNING source_id, dedup_key
+),
+won AS (
+  SELECT f.*, substring($17::bytea FROM f.raw_start FOR f.raw_length) AS raw
+  FROM firsts f JOIN claimed c USING (source_id, dedup_key)
 )
 INSERT INTO raw_events (tenant_id, source_id, vendor, type, recognized, problem, dedup_key,
   occurred_at, call_key, session_key, extension, queue, delivery_id, raw, payload)
-SELECT f.tenant_id, f.source_id, f.vendor, f.type, f.recognized, f.problem, f.dedup_key,
-  f.occurred_at, f.call_key, f.session_key, f.extension, f.queue, f.delivery_id,
-  coalesce(convert_to(f.raw_text, 'UTF8'), f.raw_bin), coalesce(f.payload::jsonb, f.raw_text::jsonb)
-FROM firsts f JOIN claimed c USING (source_id, dedup_key)
-ORDER BY f.ord
+SELECT w.tenant_id, w.source_id, w.vendor, w.type, w.recognized, w.problem, w.dedup_key,
+  w.occurred_at, w.call_key, w.session_key, w.extension, w.queue, w.delivery_id,
+  w.raw, coalesce(w.payload::jsonb, convert_from(w.raw, 'UTF8')::jsonb)
+FROM won w
+ORDER BY w.ord
 RETURNING position::text, source_id, dedup_key`;
 
 // Only transactions older than every one still running are visible, so a later read can
@@ -241,9 +247,9 @@ function assertCheckpoint(c: Checkpoint): void {
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 const BACKSLASH_U = Buffer.from('\\u');
 
-/** The bytes as a string when PostgreSQL text can carry them unchanged (valid UTF-8, no NUL). */
-function asText(raw: Buffer): string | null {
-  return isUtf8(raw) && !raw.includes(0) ? raw.toString('utf8') : null;
+/** Whether PostgreSQL text can carry the bytes unchanged (valid UTF-8, no NUL). */
+function isText(raw: Buffer): boolean {
+  return isUtf8(raw) && !raw.includes(0);
 }
 
 /**
@@ -263,8 +269,9 @@ function payloadOf(raw: Buffer): string {
 // PostgreSQL text cannot hold U+0000; such values can only come from a hostile payload.
 const text = (v: string | null | undefined): string | null => (v == null ? null : v.replaceAll('\u0000', '\ufffd'));
 
-function toColumns(events: readonly NewEvent[]): unknown[][] {
+function toColumns(events: readonly NewEvent[]): unknown[] {
   const cols: unknown[][] = Array.from({ length: 16 }, () => new Array<unknown>(events.length));
+  let offset = 1; // substring() counts from 1
   events.forEach((e, i) => {
     cols[0][i] = e.tenantId;
     cols[1][i] = e.sourceId.toLowerCase();
@@ -279,12 +286,13 @@ function toColumns(events: readonly NewEvent[]): unknown[][] {
     cols[10][i] = text(e.extension);
     cols[11][i] = text(e.queue);
     cols[12][i] = e.deliveryId ?? null;
-    const rawText = asText(e.raw);
-    cols[13][i] = rawText;
-    cols[14][i] = rawText === null ? e.raw : null;
-    cols[15][i] = e.payloadJson ?? (rawText !== null && jsonbParsesAlike(e.raw) ? null : payloadOf(e.raw));
+    cols[13][i] = offset;
+    cols[14][i] = e.raw.length;
+    offset += e.raw.length;
+    // null: PostgreSQL parses the jsonb from the bytes themselves (see APPEND_SQL).
+    cols[15][i] = e.payloadJson ?? (isText(e.raw) && jsonbParsesAlike(e.raw) ? null : payloadOf(e.raw));
   });
-  return cols;
+  return [...cols, Buffer.concat(events.map((e) => e.raw), offset - 1)];
 }
 
 function fromRow(r: RawRow): StoredEvent {
