@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
-import { GraphqlApiModule } from '@app/api';
+import { ExportDownloadController, ExportDownloadFilter, GraphqlApiModule } from '@app/api';
+import { ExportsModule } from '@app/exports';
 
-/** The reporting API (GraphQL; CSV downloads come with the exports). */
-@Module({ imports: [GraphqlApiModule] })
+/** The reporting API: GraphQL, and the CSV files of export runs. */
+@Module({
+  imports: [GraphqlApiModule, ExportsModule],
+  controllers: [ExportDownloadController],
+  providers: [ExportDownloadFilter],
+})
 export class ApiModule {}

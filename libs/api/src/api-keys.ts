@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { parse as parseAuthHeader } from 'auth-header';
 import { Queryable } from '@app/platform';
 
 /** A key as shown once to its owner: `cdr_` + 43 characters of base64url (256 random bits). */
@@ -43,4 +44,27 @@ export async function tenantOfApiKey(db: Queryable, key: string): Promise<{ tena
     [hashApiKey(key)],
   );
   return rows.length ? { tenantId: rows[0].tenant_id, keyId: rows[0].id } : null;
+}
+
+/** Why a request has no tenant (the message of its 401). */
+export const AUTH_PROBLEMS = {
+  missing: 'send an API key as Authorization: Bearer <key>',
+  invalid: 'the API key is not valid or was revoked',
+} as const;
+
+/** The tenant of a request's `Authorization: Bearer <api key>`, or the reason for a 401. */
+export async function authenticateBearer(
+  db: Queryable,
+  authorization: string | undefined,
+): Promise<{ tenantId: string } | { problem: string }> {
+  let token: string | undefined;
+  try {
+    const parsed = parseAuthHeader(authorization ?? '');
+    if (parsed.scheme.toLowerCase() === 'bearer' && typeof parsed.token === 'string') token = parsed.token;
+  } catch {
+    token = undefined;
+  }
+  if (!token) return { problem: AUTH_PROBLEMS.missing };
+  const found = await tenantOfApiKey(db, token);
+  return found ? { tenantId: found.tenantId } : { problem: AUTH_PROBLEMS.invalid };
 }

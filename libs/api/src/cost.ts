@@ -19,6 +19,8 @@ const LIST_SIZES: Readonly<Record<string, number>> = {
   agentStats: 200,
   agentTimeline: 200,
   extensions: 200,
+  exportRuns: 50,
+  exportSchedules: 100,
 };
 
 function argumentValue(node: ValueNode | undefined, variables: Record<string, unknown>): unknown {

@@ -352,9 +352,9 @@ export const CALL_FIELDS: readonly CallField[] = Object.freeze([
 ] as const satisfies readonly CallField[]);
 
 /** CALL_FIELDS as a select list whose rows are CallRows (money as an exact decimal string). */
-const CALL_SELECT = CALL_FIELDS.map(
-  (f) => `${f.kind === 'decimal' ? `(${f.sql})::text` : f.sql} AS "${f.name}"`,
-).join(', ');
+const CALL_SELECT = CALL_FIELDS.map((f) => `${f.kind === 'decimal' ? `(${f.sql})::text` : f.sql} AS "${f.name}"`).join(
+  ', ',
+);
 
 /** The order of every calls listing: newest first; the keyset of the cursors. */
 export const CALLS_ORDER = 'c.started_at DESC, c.id DESC';
@@ -421,12 +421,10 @@ export async function listCalls(
     countParams,
   );
 
-  const page = rows.slice(0, first).map(
-    ({ cursor_started_at, ...row }): CallEdgeRow => ({
-      ...row,
-      cursor: encodeCursor({ startedAt: cursor_started_at, id: row.id }),
-    }),
-  );
+  const page = rows.slice(0, first).map(({ cursor_started_at, ...row }): CallEdgeRow => ({
+    ...row,
+    cursor: encodeCursor({ startedAt: cursor_started_at, id: row.id }),
+  }));
   return {
     rows: page,
     hasNextPage: rows.length > first,

@@ -31,7 +31,9 @@ describe('loadConfig', () => {
   it('parses and checks the export settings', () => {
     const c = loadConfig({ EXPORT_DIR: '/srv/exports', EXPORT_RETENTION_DAYS: '7', EXPORT_ATTEMPTS: '1' });
     expect(c.exports).toMatchObject({ dir: '/srv/exports', retentionDays: 7, attempts: 1 });
-    expect(() => loadConfig({ EXPORT_RETENTION_DAYS: '0' })).toThrow('EXPORT_RETENTION_DAYS: expected at least 1 (got "0")');
+    expect(() => loadConfig({ EXPORT_RETENTION_DAYS: '0' })).toThrow(
+      'EXPORT_RETENTION_DAYS: expected at least 1 (got "0")',
+    );
     expect(() => loadConfig({ EXPORT_ATTEMPTS: 'x' })).toThrow('EXPORT_ATTEMPTS: expected a whole number from 1 to 20');
   });
 
