@@ -58,7 +58,16 @@ const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
 /** A cell's text: strings as they are, other scalars as String() prints them, objects as JSON. */
 function scalarText(v: unknown): string {
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(v);
+    default:
+      return JSON.stringify(v) ?? '';
+  }
 }
 
 /**
