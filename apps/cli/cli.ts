@@ -333,7 +333,7 @@ export const COMMANDS: Record<string, Command> = {
     },
     run: async (v, ctx) => {
       const tenantId = required(v, 'tenant');
-      if (!isUuid(tenantId)) throw new UsageError(`--tenant: expected a tenant id (UUID), got "${tenantId}"`);
+      if (!isUuid(tenantId)) throw new UsageError(`--tenant: expected a tenant id (UUID), got "${String(tenantId)}"`);
       const slug = required(v, 'report');
       const report = reportBySlug(slug);
       if (!report)
