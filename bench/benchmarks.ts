@@ -1,5 +1,6 @@
 import { appendBenchmark } from './append.bench';
 import { emmettBenchmark } from './emmett.bench';
+import { exportsBenchmark } from './exports.bench';
 import { ingestBenchmark } from './ingest.bench';
 import type { Benchmark } from './lib/benchmark';
 import { projectionsBenchmark } from './projections.bench';
@@ -15,4 +16,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ingestBenchmark,
   projectionsBenchmark,
   reportingBenchmark,
+  exportsBenchmark,
 ];

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { DateTime } from 'luxon';
@@ -35,12 +35,8 @@ export async function writeAtomically(body: Readable, path: string, gzip: boolea
     },
   });
   try {
-    await pipeline(
-      body,
-      gzip ? createGzip({ level: 6 }) : new PassThrough(),
-      measure,
-      createWriteStream(temporary, { flags: 'wx', mode: 0o640 }),
-    );
+    const file = createWriteStream(temporary, { flags: 'wx', mode: 0o640 });
+    await (gzip ? pipeline(body, createGzip({ level: 6 }), measure, file) : pipeline(body, measure, file));
     await fsync(temporary);
     await rename(temporary, path);
   } catch (error) {

@@ -2,6 +2,7 @@ import { Transform, TransformCallback } from 'node:stream';
 import { CsvColumn, CsvWriter } from './csv-writer';
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const KIND_CODES = { text: 0, decimal: 0, uuid: 1, timestamp: 2, int: 3, float: 4, bool: 5 } as const;
 /** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
 const PG_EPOCH_MS = 946_684_800_000;
 
@@ -17,12 +18,15 @@ export class PgBinaryCsv extends Transform {
   private rest: Buffer | null = null;
   private headerRead = false;
   private ended = false;
+  /** The kinds as small integers: the switch of the hot loop compares numbers, not strings. */
+  private readonly kinds: Uint8Array;
 
   constructor(
     private readonly columns: readonly CsvColumn[],
     private readonly writer: CsvWriter,
   ) {
     super();
+    this.kinds = Uint8Array.from(columns.map((c) => KIND_CODES[c.kind]));
   }
 
   /** Data rows written so far. */
@@ -70,67 +74,74 @@ export class PgBinaryCsv extends Transform {
   /** Writes every complete row from `p`; returns where the first incomplete one starts. */
   private rowsFrom(data: Buffer, p: number): number {
     const n = data.length;
-    const columns = this.columns;
+    const count = this.columns.length;
+    const w = this.writer;
     for (;;) {
       if (this.ended || p + 2 > n) return p;
-      const fields = data.readInt16BE(p);
+      const fields = ((data[p] << 24) >> 16) | data[p + 1];
       if (fields === -1) {
         this.ended = true;
         return p + 2;
       }
-      if (fields !== columns.length)
-        throw new Error(`binary COPY row has ${fields} fields; the report has ${columns.length} columns`);
+      if (fields !== count) throw new Error(`binary COPY row has ${fields} fields; the report has ${count} columns`);
       // Only a complete row is written, so a row split across chunks waits for the rest.
       let q = p + 2;
       for (let i = 0; i < fields; i++) {
         if (q + 4 > n) return p;
-        const len = data.readInt32BE(q);
+        const len = int32(data, q);
         q += 4 + (len > 0 ? len : 0);
         if (q > n) return p;
       }
       q = p + 2;
       for (let i = 0; i < fields; i++) {
-        const len = data.readInt32BE(q);
+        const len = int32(data, q);
         q += 4;
-        if (len < 0) this.writer.empty();
-        else this.field(columns[i], data, q, len);
-        if (len > 0) q += len;
+        if (len < 0) w.empty();
+        else {
+          this.field(i, data, q, len);
+          q += len;
+        }
       }
-      this.writer.endRow();
+      w.endRow();
       p = q;
     }
   }
 
-  private field(column: CsvColumn, data: Buffer, q: number, len: number): void {
+  private field(i: number, data: Buffer, q: number, len: number): void {
     const w = this.writer;
-    switch (column.kind) {
-      case 'text':
-      case 'decimal':
+    switch (this.kinds[i]) {
+      case 0: // text, decimal
         return w.textBytes(data, q, q + len);
-      case 'uuid':
-        expectLength(column, len, 16);
+      case 1: // uuid
+        if (len !== 16) this.badLength(i, len, 16);
         return w.uuidBytes(data, q);
-      case 'timestamp': {
-        expectLength(column, len, 8);
-        const micros = data.readInt32BE(q) * 4_294_967_296 + data.readUInt32BE(q + 4);
+      case 2: {
+        // timestamptz: microseconds since 2000-01-01
+        if (len !== 8) this.badLength(i, len, 8);
+        const micros = int32(data, q) * 4_294_967_296 + (int32(data, q + 4) >>> 0);
         return w.timestamp(Math.floor(micros / 1000) + PG_EPOCH_MS);
       }
-      case 'int':
-        if (len === 4) return w.number(data.readInt32BE(q));
+      case 3: // int2, int4, int8
+        if (len === 4) return w.number(int32(data, q));
         if (len === 8) return w.number(Number(data.readBigInt64BE(q)));
-        expectLength(column, len, 2);
+        if (len !== 2) this.badLength(i, len, 4);
         return w.number(data.readInt16BE(q));
-      case 'float':
-        expectLength(column, len, 8);
+      case 4: // float8
+        if (len !== 8) this.badLength(i, len, 8);
         return w.number(data.readDoubleBE(q));
-      case 'bool':
-        expectLength(column, len, 1);
+      default: // bool
+        if (len !== 1) this.badLength(i, len, 1);
         return w.value('bool', data[q] !== 0);
     }
   }
+
+  private badLength(i: number, len: number, expected: number): never {
+    const column = this.columns[i];
+    throw new Error(`column ${column.name} (${column.kind}) has ${len} bytes in binary COPY, expected ${expected}`);
+  }
 }
 
-function expectLength(column: CsvColumn, len: number, expected: number): void {
-  if (len !== expected)
-    throw new Error(`column ${column.name} (${column.kind}) has ${len} bytes in binary COPY, expected ${expected}`);
+/** A big-endian signed 32-bit integer at `p`. */
+function int32(data: Buffer, p: number): number {
+  return (data[p] << 24) | (data[p + 1] << 16) | (data[p + 2] << 8) | data[p + 3];
 }

@@ -2,6 +2,8 @@ import { IANAZone } from 'luxon';
 
 const BUCKET_MS = 15 * 60_000;
 const DAY_MS = 86_400_000;
+/** A UTC day whose offset is the same at both ends is taken as one offset (no zone changes twice a day). */
+const WINDOW_MS = DAY_MS;
 /** Caches are dropped when they grow past this (an export over decades), not kept forever. */
 const MAX_CACHED = 100_000;
 
@@ -12,13 +14,15 @@ export const TIMESTAMP_BYTES = 29;
  * Formats instants as ISO 8601 with the offset of one IANA zone, e.g.
  * `2026-10-25T01:30:00.000+01:00` — millisecond precision, always `±hh:mm` (UTC is `+00:00`).
  *
- * Built for millions of timestamps: the zone's offset is looked up once per 15-minute UTC bucket
- * (checked at both ends of the bucket, so an instant next to a DST change inside a bucket is
- * still computed exactly), and the digits are written straight into a buffer.
+ * Built for millions of timestamps: the zone's offset is looked up (Intl, slow) about twice per
+ * UTC day — a day with the same offset at both ends has it throughout; a day with a change is
+ * looked up per 15-minute bucket, and a bucket with the change inside it per instant, so every
+ * instant is exact — and the digits are written straight into a buffer.
  */
 export class ZoneClock {
   private readonly zone: IANAZone;
   private readonly offsets = new Map<number, number>();
+  private readonly windows = new Map<number, number>();
   private readonly days = new Map<number, Buffer>();
   private readonly offsetTexts = new Map<number, Buffer>();
 
@@ -30,6 +34,16 @@ export class ZoneClock {
 
   /** The zone's offset from UTC at `ms`, in whole minutes. */
   offsetMinutes(ms: number): number {
+    const window = Math.floor(ms / WINDOW_MS);
+    let steady = this.windows.get(window);
+    if (steady === undefined) {
+      const a = this.exactOffset(window * WINDOW_MS);
+      // NaN: the offset changes this day.
+      steady = a === this.exactOffset(window * WINDOW_MS + WINDOW_MS - 1) ? a : Number.NaN;
+      if (this.windows.size >= MAX_CACHED) this.windows.clear();
+      this.windows.set(window, steady);
+    }
+    if (!Number.isNaN(steady)) return steady;
     const bucket = Math.floor(ms / BUCKET_MS);
     let offset = this.offsets.get(bucket);
     if (offset === undefined) {
@@ -49,7 +63,8 @@ export class ZoneClock {
     const local = ms + offset * 60_000;
     const day = Math.floor(local / DAY_MS);
     let rest = local - day * DAY_MS;
-    this.dayText(day).copy(buf, pos);
+    const date = this.dayText(day);
+    for (let i = 0; i < 10; i++) buf[pos + i] = date[i];
     let p = pos + 10;
     buf[p++] = 0x54; // T
     const hour = Math.floor(rest / 3_600_000);
@@ -67,7 +82,8 @@ export class ZoneClock {
     buf[p++] = 0x30 + Math.floor(milli / 100);
     buf[p++] = 0x30 + (Math.floor(milli / 10) % 10);
     buf[p++] = 0x30 + (milli % 10);
-    this.offsetText(offset).copy(buf, p);
+    const zone = this.offsetText(offset);
+    for (let i = 0; i < 6; i++) buf[p + i] = zone[i];
     return p + 6;
   }
 
