@@ -7,7 +7,8 @@ import { QUEUES, TenancyService } from '@app/platform';
 import { ApiModule } from '../../apps/api/api.module';
 import { WorkerModule } from '../../apps/worker/worker.module';
 import { startTestApp } from '../support/app';
-import { TEST_DATABASE_URL, TEST_QUEUE_PREFIX, testPool, waitFor } from '../support/env';
+import { TEST_QUEUE_PREFIX, testPool, waitFor } from '../support/env';
+import { privateDatabase } from '../support/projections';
 import { TestTenant, finished, gql, tenantWith } from './support';
 
 /**
@@ -15,10 +16,12 @@ import { TestTenant, finished, gql, tenantWith } from './support';
  * one pending job, so a worker that starts runs the schedule once — not once per missed time —
  * and the run exports the period before the latest missed time.
  *
- * Queues of their own (no other test's worker may run these jobs), and second-precision cron
- * so that three due times pass within seconds.
+ * A database and queues of their own: no other test's worker may run these jobs, or restore
+ * these schedules into its own queues at start. Second-precision cron, so that three due times
+ * pass within seconds.
  */
-const env = { QUEUE_PREFIX: `${TEST_QUEUE_PREFIX}sched`, EXPORT_MIN_INTERVAL_SECONDS: '1' };
+let database: { url: string; drop: () => Promise<void> };
+let env: Record<string, string>;
 
 let api: NestFastifyApplication;
 let worker: NestFastifyApplication | undefined;
@@ -27,14 +30,17 @@ let pool: Pool;
 let tenant: TestTenant;
 
 beforeAll(async () => {
+  database = await privateDatabase('sched');
+  env = { DATABASE_URL: database.url, QUEUE_PREFIX: `${TEST_QUEUE_PREFIX}sched`, EXPORT_MIN_INTERVAL_SECONDS: '1' };
   ({ app: api, url } = await startTestApp([ApiModule], env));
-  pool = testPool(TEST_DATABASE_URL);
+  pool = testPool(database.url);
   tenant = await tenantWith(url, api.get(TenancyService), pool, 'catch-up', []);
 });
 afterAll(async () => {
   await worker?.close();
   await api?.close();
   await pool?.end();
+  await database?.drop();
 });
 
 /** Three consecutive seconds a little ahead, within one minute, as a yearly cron in UTC. */
