@@ -55,6 +55,8 @@ function needsNeutralisingBytes(src: Buffer, start: number, end: number): boolea
 }
 
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
+/** The two hex digits of every byte value: high digit in the high byte. */
+const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, b) => (HEX[b >> 4] << 8) | HEX[b & 15]);
 
 /** A cell's text: strings as they are, other scalars as String() prints them, objects as JSON. */
 function scalarText(v: unknown): string {
@@ -87,6 +89,10 @@ export class CsvWriter {
   private fieldInRow = 0;
   private rowsWritten = 0;
   private readonly filled: Buffer[] = [];
+  // A row's start, to take back a row cut off by the end of its input chunk (mark/reset).
+  private markBuf: Buffer | null = null;
+  private markPos = 0;
+  private markFilled = 0;
 
   constructor(
     readonly clock: ZoneClock,
@@ -156,34 +162,32 @@ export class CsvWriter {
 
   /** A text cell from UTF-8 bytes `src[start, end)`: the same rules as `text`, without a string. */
   textBytes(src: Buffer, start: number, end: number): void {
-    const neutralise = needsNeutralisingBytes(src, start, end);
-    let quotes = 0;
-    let quote = false;
-    for (let i = start; i < end; i++) {
-      const c = src[i];
-      if (c === QUOTE) {
-        quote = true;
-        quotes++;
-      } else if (c === COMMA || c === CR || c === LF) quote = true;
-    }
-    this.separator(end - start + quotes + 3);
+    const c0 = start < end ? src[start] : 0;
+    const neutralise = formulaStart(c0) || ((c0 === 0x2b || c0 === 0x2d) && needsNeutralisingBytes(src, start, end));
+    // Room for the worst case (every byte a quote, doubled); one pass copies a field that needs
+    // no quotes (nearly all of them), a second one quotes the rare field that does.
+    this.separator(2 * (end - start) + 3);
     const buf = this.buf;
-    let p = this.pos;
-    if (quote) buf[p++] = QUOTE;
+    const begin = this.pos;
+    let p = begin;
     if (neutralise) buf[p++] = APOSTROPHE;
-    if (quotes > 0) {
-      for (let i = start; i < end; i++) {
-        const c = src[i];
+    let i = start;
+    for (; i < end; i++) {
+      const c = src[i];
+      if (c === QUOTE || c === COMMA || c === LF || c === CR) break;
+      buf[p++] = c;
+    }
+    if (i < end) {
+      p = begin;
+      buf[p++] = QUOTE;
+      if (neutralise) buf[p++] = APOSTROPHE;
+      for (let j = start; j < end; j++) {
+        const c = src[j];
         buf[p++] = c;
         if (c === QUOTE) buf[p++] = QUOTE;
       }
-    } else if (end - start < 24) {
-      // Short fields (most of them): a loop beats the native call of copy().
-      for (let i = start; i < end; i++) buf[p++] = src[i];
-    } else {
-      p += src.copy(buf, p, start, end);
+      buf[p++] = QUOTE;
     }
-    if (quote) buf[p++] = QUOTE;
     this.pos = p;
   }
 
@@ -194,9 +198,9 @@ export class CsvWriter {
     let p = this.pos;
     for (let i = 0; i < 16; i++) {
       if (i === 4 || i === 6 || i === 8 || i === 10) buf[p++] = 0x2d;
-      const b = src[start + i];
-      buf[p++] = HEX[b >> 4];
-      buf[p++] = HEX[b & 15];
+      const pair = HEX_PAIRS[src[start + i]];
+      buf[p++] = pair >> 8;
+      buf[p++] = pair & 0xff;
     }
     this.pos = p;
   }
@@ -228,6 +232,22 @@ export class CsvWriter {
     if (Number.isNaN(ms)) return this.empty();
     this.separator(TIMESTAMP_BYTES);
     this.pos = this.clock.write(this.buf, this.pos, ms);
+  }
+
+  /** Remembers where the next row starts. */
+  mark(): void {
+    this.markBuf = this.buf;
+    this.markPos = this.pos;
+    this.markFilled = this.filled.length;
+  }
+
+  /** Takes back what was written since `mark()` (the row's fields), as if it never was. */
+  reset(): void {
+    if (!this.markBuf) throw new Error('reset without mark');
+    this.filled.length = this.markFilled;
+    this.buf = this.markBuf;
+    this.pos = this.markPos;
+    this.fieldInRow = 0;
   }
 
   /** Ends the current data row with CRLF. */

@@ -84,23 +84,26 @@ export class PgBinaryCsv extends Transform {
         return p + 2;
       }
       if (fields !== count) throw new Error(`binary COPY row has ${fields} fields; the report has ${count} columns`);
-      // Only a complete row is written, so a row split across chunks waits for the rest.
+      // A row cut off by the end of the chunk is taken back and written again with the next one.
+      w.mark();
       let q = p + 2;
       for (let i = 0; i < fields; i++) {
-        if (q + 4 > n) return p;
-        const len = int32(data, q);
-        q += 4 + (len > 0 ? len : 0);
-        if (q > n) return p;
-      }
-      q = p + 2;
-      for (let i = 0; i < fields; i++) {
+        if (q + 4 > n) {
+          w.reset();
+          return p;
+        }
         const len = int32(data, q);
         q += 4;
-        if (len < 0) w.empty();
-        else {
-          this.field(i, data, q, len);
-          q += len;
+        if (len < 0) {
+          w.empty();
+          continue;
         }
+        if (q + len > n) {
+          w.reset();
+          return p;
+        }
+        this.field(i, data, q, len);
+        q += len;
       }
       w.endRow();
       p = q;

@@ -23,6 +23,11 @@ export class ZoneClock {
   private readonly zone: IANAZone;
   private readonly offsets = new Map<number, number>();
   private readonly windows = new Map<number, number>();
+  // The last day looked at: consecutive timestamps of an export are nearly always in it.
+  private lastWindow = Number.NaN;
+  private lastSteady = Number.NaN;
+  private lastDay = Number.NaN;
+  private lastDayText: Buffer = Buffer.alloc(10);
   private readonly days = new Map<number, Buffer>();
   private readonly offsetTexts = new Map<number, Buffer>();
 
@@ -35,6 +40,7 @@ export class ZoneClock {
   /** The zone's offset from UTC at `ms`, in whole minutes. */
   offsetMinutes(ms: number): number {
     const window = Math.floor(ms / WINDOW_MS);
+    if (window === this.lastWindow && !Number.isNaN(this.lastSteady)) return this.lastSteady;
     let steady = this.windows.get(window);
     if (steady === undefined) {
       const a = this.exactOffset(window * WINDOW_MS);
@@ -43,6 +49,8 @@ export class ZoneClock {
       if (this.windows.size >= MAX_CACHED) this.windows.clear();
       this.windows.set(window, steady);
     }
+    this.lastWindow = window;
+    this.lastSteady = steady;
     if (!Number.isNaN(steady)) return steady;
     const bucket = Math.floor(ms / BUCKET_MS);
     let offset = this.offsets.get(bucket);
@@ -99,6 +107,7 @@ export class ZoneClock {
   }
 
   private dayText(day: number): Buffer {
+    if (day === this.lastDay) return this.lastDayText;
     let text = this.days.get(day);
     if (!text) {
       // The years a CDR can have (1970-9999) print as four digits.
@@ -106,6 +115,8 @@ export class ZoneClock {
       if (this.days.size >= MAX_CACHED) this.days.clear();
       this.days.set(day, text);
     }
+    this.lastDay = day;
+    this.lastDayText = text;
     return text;
   }
 
