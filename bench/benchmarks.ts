@@ -1,4 +1,5 @@
 import { appendBenchmark } from './append.bench';
+import { billingBenchmark } from './billing.bench';
 import { emmettBenchmark } from './emmett.bench';
 import { exportsBenchmark } from './exports.bench';
 import { ingestBenchmark } from './ingest.bench';
@@ -16,5 +17,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ingestBenchmark,
   projectionsBenchmark,
   reportingBenchmark,
+  billingBenchmark,
   exportsBenchmark,
 ];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
-import { CALL_FIELDS } from '@app/reporting';
+import { CALLS_FROM, CALL_FIELDS } from '@app/reporting';
 import { Benchmark, BenchContext, BenchmarkOutput, Figure, figure } from './lib/benchmark';
 import { startChild } from './lib/child';
 import type { ExportOutcome } from './lib/export-child';
@@ -55,13 +55,24 @@ async function generateCalls(pool: Pool, tenantId: string, sourceId: string, n: 
      FROM generate_series(0, $5 - 1) g`,
     [tenantId, sourceId, FROM, stepMs, n],
   );
+  // Outbound and transit calls with talk time are rated, as billing's call-costs projection does.
+  await pool.query(
+    `INSERT INTO call_costs (tenant_id, call_id, source_id, carrier, started_at, answered_at, vendor_call_id,
+       session_id, from_number, to_number, talk_seconds, billable_seconds, rate_prefix, rate_effective_from, cost,
+       currency)
+     SELECT tenant_id, id, source_id, 'telstra', started_at, answered_at, vendor_call_id, session_id, caller_number,
+       callee_number, talk_seconds, 60 * ceil(talk_seconds / 60.0)::int, '614', $2, round(talk_seconds * 0.00395, 4),
+       'AUD'
+     FROM call_sessions WHERE tenant_id = $1 AND direction IN ('OUTBOUND', 'TRANSIT') AND talk_seconds > 0`,
+    [tenantId, FROM],
+  );
 }
 
 /** The export's rows as psql \copy writes them: the calls listing's columns, same filter and order. */
 function referenceQuery(tenantId: string): string {
   const columns = CALL_FIELDS.map((f) => `${f.kind === 'decimal' ? `(${f.sql})::text` : f.sql} AS "${f.name}"`);
   return (
-    `SELECT ${columns.join(', ')} FROM call_sessions c WHERE c.tenant_id = '${tenantId}' ` +
+    `SELECT ${columns.join(', ')} FROM ${CALLS_FROM} WHERE c.tenant_id = '${tenantId}' ` +
     `AND c.started_at >= '${FROM}' AND c.started_at < '${TO}' ORDER BY c.started_at DESC, c.id DESC`
   );
 }
@@ -121,7 +132,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
     );
     ctx.log(`generating ${CALLS.toLocaleString('en-US')} calls with generate_series`);
     const generated = await timed(() => generateCalls(pool, tenantId, sourceId, CALLS));
-    await pool.query('VACUUM (ANALYZE) call_sessions');
+    await pool.query('VACUUM (ANALYZE) call_sessions, call_costs');
     await pool.query('CHECKPOINT').catch(() => undefined);
     ctx.log(`generated in ${generated.seconds.toFixed(1)} s; starting the worker`);
 
@@ -189,7 +200,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
     const notes = [
       `${CALLS.toLocaleString('en-US')} calls of one tenant over January 2026 generated into call_sessions with ` +
         `generate_series in ${generated.seconds.toFixed(0)} s (numbers, names with commas, quotes, accents and ` +
-        `formulas, nulls), then VACUUM ANALYZE`,
+        `formulas, nulls), the outbound and transit ones with talk time rated in call_costs (1 in 6), then VACUUM ANALYZE`,
       `ours: runExport's path (ExportService.requestRun) run by the real worker app (WorkerModule, BullMQ on Redis) in a ` +
         `process of its own; CALLS report, zone ${ZONE}; rows/s over the run's started_at → finished_at (binary COPY ` +
         `in the tenant's RLS session, CSV encoding, SHA-256, file fsync'd and renamed); best of ${ROUNDS}, alternated with psql ` +
@@ -216,7 +227,8 @@ How fast a CSV export of a million calls is written, and how much memory it take
 **Goals: ≥ 150,000 rows/s, ≥ 0.7× psql \\copy, peak RSS < 200 MB.**
 
 - _Export_: a million calls of one tenant over a month, generated straight into \`call_sessions\`
-  (E.164 and national numbers; names with commas, quotes, accents and formulas; nulls). The real
+  (E.164 and national numbers; names with commas, quotes, accents and formulas; nulls), one in six
+  rated in \`call_costs\` (which the calls listing joins). The real
   worker app in a process of its own runs a CALLS export of the month (zone Europe/London) as
   \`runExport\` queues it: the calls listing's SQL as a binary COPY in the tenant's row-level-security
   session, CSV encoding (neutralised formulas, zone offsets), SHA-256, written to a temporary file,

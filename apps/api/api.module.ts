@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ExportDownloadController, ExportDownloadFilter, GraphqlApiModule } from '@app/api';
+import { CarrierFilesModule, ExportDownloadController, ExportDownloadFilter, GraphqlApiModule } from '@app/api';
 import { ExportsModule } from '@app/exports';
 
-/** The reporting API: GraphQL, and the CSV files of export runs. */
+/** The reporting API: GraphQL, the CSV files of export runs, and carrier file uploads. */
 @Module({
-  imports: [GraphqlApiModule, ExportsModule],
+  imports: [GraphqlApiModule, CarrierFilesModule, ExportsModule],
   controllers: [ExportDownloadController],
   providers: [ExportDownloadFilter],
 })

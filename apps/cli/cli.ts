@@ -8,15 +8,7 @@ import { createApiKey, revokeApiKey } from '@app/api';
 import { EventStore } from '@app/event-store';
 import { ExportRequestInput, ExportService, REPORTS, exportFileName, reportBySlug } from '@app/exports';
 import { ReportInputError, isUuid } from '@app/reporting';
-import {
-  AgentTimelineProjection,
-  CallSessionsProjection,
-  ExtensionDirectoryProjection,
-  Projection,
-  ProjectionRunner,
-  QueueAttemptsProjection,
-  recomputeTenantQueueStats,
-} from '@app/projections';
+import { Projection, ProjectionRunner, allProjections, recomputeTenantQueueStats } from '@app/projections';
 import {
   AppConfig,
   Metrics,
@@ -34,6 +26,7 @@ import {
   updateTenant,
   withTransaction,
 } from '@app/platform';
+import { carrierImport, ratesImport, reconcile } from './billing';
 
 /** A command-line usage error: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
@@ -269,16 +262,14 @@ export const COMMANDS: Record<string, Command> = {
       'projections:rebuild [--projection NAME] — empty read models and rebuild them from raw_events (progress on stderr)',
     options: flagged(['projection']),
     run: async (v, ctx) => {
-      const all: Projection[] = [
-        new CallSessionsProjection(),
-        new QueueAttemptsProjection(),
-        new AgentTimelineProjection(),
-        new ExtensionDirectoryProjection(),
-      ];
+      const all: Projection[] = allProjections();
       const name = str(v, 'projection');
-      const chosen = name ? all.filter((p) => p.name === name) : all;
-      if (name && chosen.length === 0)
+      if (name && !all.some((p) => p.name === name))
         throw new UsageError(`unknown projection "${name}" (known: ${all.map((p) => p.name).join(', ')})`);
+      // A projection that reads another's rows is rebuilt after it (call-costs after call-sessions).
+      const wanted = new Set(name ? [name] : all.map((p) => p.name));
+      for (const p of all) if (p.follows && wanted.has(p.follows)) wanted.add(p.name);
+      const chosen = all.filter((p) => wanted.has(p.name));
       const pool = new Pool({ connectionString: ctx.databaseUrl, max: 4 });
       pool.on('error', () => undefined); // a dropped idle connection: the next query reports it
       try {
@@ -397,6 +388,54 @@ export const COMMANDS: Record<string, Command> = {
         await pool.end();
       }
     },
+  },
+  'rates:import': {
+    usage:
+      'rates:import --tenant T --carrier C --file rates.csv [--currency CCC] — import a rate plan (bad rows rejected with their line), re-rate the carrier’s calls',
+    options: flagged(['tenant', 'carrier', 'file', 'currency']),
+    run: async (v, ctx) =>
+      ratesImport(ctx.databaseUrl, {
+        tenant: required(v, 'tenant'),
+        carrier: required(v, 'carrier'),
+        file: required(v, 'file'),
+        currency: str(v, 'currency'),
+      }),
+  },
+  'carrier:import': {
+    usage:
+      'carrier:import --tenant T --carrier C --file cdrs.csv [--mapping JSON|@mapping.json] — import a carrier’s CDR file (docs/billing.md)',
+    options: flagged(['tenant', 'carrier', 'file', 'mapping']),
+    run: async (v, ctx) =>
+      carrierImport(ctx.databaseUrl, {
+        tenant: required(v, 'tenant'),
+        carrier: required(v, 'carrier'),
+        file: required(v, 'file'),
+        mapping: str(v, 'mapping'),
+      }),
+  },
+  reconcile: {
+    usage:
+      'reconcile --tenant T --carrier C --from ISO --to ISO [--wait] [--match-tolerance 5] [--duration-tolerance 1] [--cost-tolerance 0.001] — compare the carrier’s records with our rated calls',
+    options: {
+      ...flagged(['tenant', 'carrier', 'from', 'to', 'match-tolerance', 'duration-tolerance', 'cost-tolerance']),
+      wait: { type: 'boolean' },
+    },
+    run: async (v, ctx) =>
+      reconcile(
+        ctx.config,
+        ctx.databaseUrl,
+        {
+          tenant: required(v, 'tenant'),
+          carrier: required(v, 'carrier'),
+          from: required(v, 'from'),
+          to: required(v, 'to'),
+          wait: v.wait === true,
+          matchTolerance: str(v, 'match-tolerance'),
+          durationTolerance: str(v, 'duration-tolerance'),
+          costTolerance: str(v, 'cost-tolerance'),
+        },
+        (message) => process.stderr.write(`warning: ${message}\n`),
+      ),
   },
   'source:list': {
     usage: 'source:list --tenant T — the sources of a tenant (secrets omitted)',

@@ -248,7 +248,9 @@ describe('a schedule in Europe/London over the October DST change', () => {
     const payloads = [...inside, ...outside].flatMap((at, i) =>
       voipcloudQueueCalls(at, 1, 1, `dst-${i}`).map((p) => ({ ...p, status: 'answered', queue_name: 'Sales' })),
     );
-    t = await tenantWith(url, tenancy, pool, 'london', [{ vendor: 'voipcloud', payloads }], 'Europe/London');
+    t = await tenantWith(url, tenancy, pool, 'london', [{ vendor: 'voipcloud', payloads }], {
+      timezone: 'Europe/London',
+    });
   }, 60000);
 
   async function schedule(name: string, request: Record<string, unknown>) {

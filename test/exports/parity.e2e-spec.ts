@@ -6,6 +6,7 @@ import { TenancyService } from '@app/platform';
 import { ApiModule } from '../../apps/api/api.module';
 import { IngestModule } from '../../apps/ingest/ingest.module';
 import { WorkerModule } from '../../apps/worker/worker.module';
+import { cliInProcess, outboundCall, tempFile } from '../billing/support';
 import { DAY } from '../fixtures/portsip-queue-day';
 import { startTestApp } from '../support/app';
 import { TEST_DATABASE_URL, testPool } from '../support/env';
@@ -28,12 +29,36 @@ const ZONES = ['UTC', 'Asia/Kathmandu', 'America/New_York'];
 beforeAll(async () => {
   ({ app, url } = await startTestApp([IngestModule, WorkerModule, ApiModule], { PROJECTION_CATCHUP_MS: '200' }));
   pool = testPool(TEST_DATABASE_URL);
-  // Two days of VoIPcloud queue calls (every 61 minutes, across midnight in every zone) and the
-  // PortSIP queue day (agent states of 101-103) in one tenant.
-  tenant = await tenantWith(url, app.get(TenancyService), pool, 'parity', [
-    { vendor: 'voipcloud', payloads: voipcloudQueueCalls('2026-03-01T20:10:00Z', 48, 61) },
-    { vendor: 'portsip', payloads: DAY, queues: ['8000'] },
-  ]);
+  // Two days of VoIPcloud queue calls (every 61 minutes, across midnight in every zone), rated
+  // outbound calls, and the PortSIP queue day (agent states of 101-103) in one tenant.
+  const outbound = [3, 47, 61, 125, 601].map((talk, i) =>
+    outboundCall({ id: `out-${i}`, to: `+6141${i}000000`, start: `2026-03-0${2 + (i % 2)}T0${i}:30:00Z`, talk }),
+  );
+  const rates = tempFile(
+    'rates.csv',
+    'prefix,description,rate_per_minute,connect_fee,first_increment,next_increment\r\n61,Australia,0.10,0,60,60\r\n614,AU mobile,0.2375,0.05,30,6\r\n',
+  );
+  tenant = await tenantWith(
+    url,
+    app.get(TenancyService),
+    pool,
+    'parity',
+    [
+      {
+        vendor: 'voipcloud',
+        payloads: [...voipcloudQueueCalls('2026-03-01T20:10:00Z', 48, 61), ...outbound],
+        carrier: 'telstra',
+      },
+      { vendor: 'portsip', payloads: DAY, queues: ['8000'] },
+    ],
+    {
+      country: 'AU',
+      beforeEvents: async (id) => {
+        const imported = await cliInProcess('rates:import', '--tenant', id, '--carrier', 'telstra', '--file', rates);
+        expect(imported.out).toMatchObject({ imported: 2, rejected: 0 });
+      },
+    },
+  );
 }, 120000);
 afterAll(async () => {
   await app?.close();
@@ -71,7 +96,9 @@ const fieldsOf = (report: keyof typeof REPORTS) => REPORTS[report].columns.map((
 describe.each(ZONES)('CSV equals GraphQL in %s', (zone) => {
   it('calls: all of them, and a filtered listing', async () => {
     const all = await allCalls({ from: FROM, to: TO });
-    expect(all.filter((c) => c.vendor === 'voipcloud')).toHaveLength(48);
+    expect(all.filter((c) => c.vendor === 'voipcloud')).toHaveLength(48 + 5);
+    // Rated calls: the billing columns come through the export too (money as exact decimals).
+    expect(all.filter((c) => c.cost !== null).map((c) => [c.billableSeconds, c.cost])).toHaveLength(5);
     expect(all.filter((c) => c.vendor === 'portsip').length).toBeGreaterThan(0);
     const { run, text } = await exportCsv(url, tenant.key, { report: 'CALLS', from: FROM, to: TO, timezone: zone });
     expect(csvRows(text)).toEqual(expectedCsv(REPORTS.CALLS.columns, all, zone));

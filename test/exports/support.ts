@@ -16,16 +16,20 @@ export interface TestTenant {
   sources: Record<string, string>;
 }
 
-/** Creates a tenant, posts each source's payloads to its webhook, waits for every projection. */
+/**
+ * Creates a tenant (then runs `beforeEvents`, e.g. to import rates), posts each source's payloads
+ * to its webhook, and waits for every projection.
+ */
 export async function tenantWith(
   url: string,
   tenancy: TenancyService,
   pool: Pool,
   name: string,
-  sources: Array<{ vendor: 'portsip' | 'voipcloud'; payloads: unknown[]; queues?: string[] }>,
-  timezone = 'UTC',
+  sources: Array<{ vendor: 'portsip' | 'voipcloud'; payloads: unknown[]; queues?: string[]; carrier?: string }>,
+  opts: { timezone?: string; country?: string; beforeEvents?: (tenantId: string) => Promise<void> } = {},
 ): Promise<TestTenant> {
-  const tenant = await tenancy.createTenant({ name, timezone });
+  const tenant = await tenancy.createTenant({ name, timezone: opts.timezone ?? 'UTC', country: opts.country });
+  await opts.beforeEvents?.(tenant.id);
   const ids: Record<string, string> = {};
   for (const s of sources) {
     const source = await tenancy.createSource({
@@ -33,6 +37,7 @@ export async function tenantWith(
       vendor: s.vendor,
       auth: 'none',
       queues: s.queues,
+      carrier: s.carrier,
     });
     ids[s.vendor] = source.id;
     for (const p of s.payloads) {
@@ -40,7 +45,7 @@ export async function tenantWith(
       if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
     }
   }
-  await waitForProjections(pool, tenant.id, 60000, ['call-sessions', 'queue-attempts', 'agent-timeline']);
+  await waitForProjections(pool, tenant.id, 60000, ['call-sessions', 'queue-attempts', 'agent-timeline', 'call-costs']);
   return { id: tenant.id, key: (await createApiKey(pool, tenant.id, name)).key, sources: ids };
 }
 

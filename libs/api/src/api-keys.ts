@@ -46,6 +46,16 @@ export async function tenantOfApiKey(db: Queryable, key: string): Promise<{ tena
   return rows.length ? { tenantId: rows[0].tenant_id, keyId: rows[0].id } : null;
 }
 
+/** The token of an `Authorization: Bearer <token>` header, else undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  try {
+    const parsed = parseAuthHeader(header ?? '');
+    return parsed.scheme.toLowerCase() === 'bearer' && typeof parsed.token === 'string' ? parsed.token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Why a request has no tenant (the message of its 401). */
 export const AUTH_PROBLEMS = {
   missing: 'send an API key as Authorization: Bearer <key>',
@@ -57,13 +67,7 @@ export async function authenticateBearer(
   db: Queryable,
   authorization: string | undefined,
 ): Promise<{ tenantId: string } | { problem: string }> {
-  let token: string | undefined;
-  try {
-    const parsed = parseAuthHeader(authorization ?? '');
-    if (parsed.scheme.toLowerCase() === 'bearer' && typeof parsed.token === 'string') token = parsed.token;
-  } catch {
-    token = undefined;
-  }
+  const token = bearerToken(authorization);
   if (!token) return { problem: AUTH_PROBLEMS.missing };
   const found = await tenantOfApiKey(db, token);
   return found ? { tenantId: found.tenantId } : { problem: AUTH_PROBLEMS.invalid };

@@ -19,6 +19,7 @@ const LIST_SIZES: Readonly<Record<string, number>> = {
   agentStats: 200,
   agentTimeline: 200,
   extensions: 200,
+  reconciliationItems: 50,
   exportRuns: 50,
   exportSchedules: 100,
 };

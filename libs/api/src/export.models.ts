@@ -1,6 +1,6 @@
 import { Field, GraphQLISODateTime, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { EXPORT_REPORTS, RELATIVE_RANGES, RUN_STATUSES } from '@app/exports';
-import { CallFilter, Granularity } from './models';
+import { EXPORT_REPORTS, RELATIVE_RANGES } from '@app/exports';
+import { CallFilter, Granularity, RunStatus } from './models';
 
 /** GraphQL models of CSV exports (CONTRACT.md), separate from the export_runs rows. */
 
@@ -9,13 +9,10 @@ const enumOf = <T extends string>(values: readonly T[]) =>
 
 export const ExportReport = enumOf(EXPORT_REPORTS);
 export type ExportReport = (typeof EXPORT_REPORTS)[number];
-export const RunStatus = enumOf(RUN_STATUSES);
-export type RunStatus = (typeof RUN_STATUSES)[number];
 export const RelativeRange = enumOf(RELATIVE_RANGES);
 export type RelativeRange = (typeof RELATIVE_RANGES)[number];
 
 registerEnumType(ExportReport, { name: 'ExportReport' });
-registerEnumType(RunStatus, { name: 'RunStatus' });
 registerEnumType(RelativeRange, {
   name: 'RelativeRange',
   description: 'The whole hour, day, week (from Monday) or month before the current one, in the export’s zone.',

@@ -2,6 +2,7 @@ import { Args, Context, ID, Int, Mutation, Query, Resolver } from '@nestjs/graph
 import { ExportRunRecord, ExportScheduleView, ExportService } from '@app/exports';
 import { ApiContext, tenantDb } from './context';
 import { ExportRequest, ExportRun, ExportSchedule, ExportScheduleInput } from './export.models';
+import { RunStatus } from './models';
 
 const INT_MAX = 2 ** 31 - 1;
 const int32 = (n: number | null): number | null => (n !== null && n <= INT_MAX ? n : null);
@@ -10,7 +11,7 @@ export function toExportRun(r: ExportRunRecord): ExportRun {
   return {
     id: r.id,
     report: r.report,
-    status: r.status,
+    status: r.status as RunStatus,
     rowCount: int32(r.rowCount),
     bytes: int32(r.bytes),
     sha256: r.sha256,

@@ -7,9 +7,11 @@ import { DocumentNode, GraphQLError, GraphQLSchema, validate } from 'graphql';
 import { Logger } from 'pino';
 import { Pool } from 'pg';
 import { LOGGER, PG_POOL } from '@app/platform';
+import { BillingInputError } from '@app/billing';
 import { ReportInputError } from '@app/reporting';
 import { ExportsModule } from '@app/exports';
 import { authenticateBearer } from './api-keys';
+import { BillingResolver } from './billing.resolver';
 import { CallsResolver } from './calls.resolver';
 import { ApiContext, apiContext } from './context';
 import { costRule } from './cost';
@@ -42,7 +44,7 @@ function formatErrors(logger: Logger) {
   const format = (e: AnyError): Record<string, unknown> => {
     const original: AnyError | undefined = e.originalError ?? undefined;
     const where = e instanceof GraphQLError ? { locations: e.locations, path: e.path } : {};
-    if (original instanceof ReportInputError)
+    if (original instanceof ReportInputError || original instanceof BillingInputError)
       return { message: original.message, ...where, extensions: { code: 'BAD_USER_INPUT', field: original.field } };
     if (original?.code === 'MER_ERR_GQL_QUERY_DEPTH' || e.code === 'MER_ERR_GQL_QUERY_DEPTH')
       return { message: (original ?? e).message.replace(/`/g, ''), extensions: { code: 'QUERY_TOO_DEEP' } };
@@ -97,7 +99,7 @@ function formatErrors(logger: Logger) {
       }),
     }),
   ],
-  providers: [CallsResolver, ReportsResolver, ExportsResolver],
+  providers: [CallsResolver, ReportsResolver, BillingResolver, ExportsResolver],
 })
 export class GraphqlApiModule implements OnModuleInit {
   constructor(

@@ -187,3 +187,70 @@ export class Extension {
   @Field(() => String, { nullable: true }) userAgent!: string | null;
   @Field(() => String, { nullable: true }) ip!: string | null;
 }
+
+export enum RunStatus {
+  QUEUED = 'QUEUED',
+  RUNNING = 'RUNNING',
+  SUCCEEDED = 'SUCCEEDED',
+  FAILED = 'FAILED',
+}
+export enum ReconciliationStatus {
+  MATCHED = 'MATCHED',
+  DURATION_MISMATCH = 'DURATION_MISMATCH',
+  COST_MISMATCH = 'COST_MISMATCH',
+  MISSING_IN_CARRIER = 'MISSING_IN_CARRIER',
+  MISSING_IN_OURS = 'MISSING_IN_OURS',
+}
+registerEnumType(RunStatus, { name: 'RunStatus' });
+registerEnumType(ReconciliationStatus, { name: 'ReconciliationStatus' });
+
+const MONEY = 'Decimal string (exact), e.g. "0.0533".';
+
+@ObjectType({
+  description: 'A comparison of a carrier’s records with our rated calls over a period (docs/billing.md).',
+})
+export class ReconciliationRun {
+  @Field(() => ID) id!: string;
+  @Field() carrier!: string;
+  @Field(() => RunStatus) status!: RunStatus;
+  @Field(() => GraphQLISODateTime) from!: Date;
+  @Field(() => GraphQLISODateTime) to!: Date;
+  @Field(() => Int) matched!: number;
+  @Field(() => Int) durationMismatch!: number;
+  @Field(() => Int) costMismatch!: number;
+  @Field(() => Int) missingInCarrier!: number;
+  @Field(() => Int) missingInOurs!: number;
+  @Field({ description: `Sum of our expected costs. ${MONEY}` }) expectedTotal!: string;
+  @Field({ description: `Sum of the carrier’s costs. ${MONEY}` }) billedTotal!: string;
+  @Field({ description: `billedTotal − expectedTotal. ${MONEY}` }) difference!: string;
+  @Field(() => String, { nullable: true }) currency!: string | null;
+  @Field(() => Int) matchToleranceSeconds!: number;
+  @Field(() => Int) durationToleranceSeconds!: number;
+  @Field() costTolerance!: string;
+  @Field(() => String, { nullable: true }) error!: string | null;
+  @Field(() => GraphQLISODateTime) createdAt!: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true }) startedAt!: Date | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) finishedAt!: Date | null;
+}
+
+@ObjectType({ description: 'One carrier record or call of a reconciliation run, with how it compares.' })
+export class ReconciliationItem {
+  @Field(() => ReconciliationStatus) status!: ReconciliationStatus;
+  @Field(() => ID, { nullable: true }) callId!: string | null;
+  @Field(() => String, { nullable: true }) carrierCallId!: string | null;
+  @Field(() => String, { nullable: true }) from!: string | null;
+  @Field(() => String, { nullable: true }) to!: string | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) startedAt!: Date | null;
+  @Field(() => Int, { nullable: true }) ourSeconds!: number | null;
+  @Field(() => Int, { nullable: true }) carrierSeconds!: number | null;
+  @Field(() => String, { nullable: true, description: MONEY }) expectedCost!: string | null;
+  @Field(() => String, { nullable: true, description: MONEY }) carrierCost!: string | null;
+  @Field({ description: 'Pass as `after` to continue after this item.' }) cursor!: string;
+  @Field(() => String, { nullable: true, description: 'CALL_ID or NUMBERS_AND_TIME; null when missing.' })
+  matchedBy!: string | null;
+  @Field(() => GraphQLISODateTime, { nullable: true }) carrierStartedAt!: Date | null;
+  @Field(() => String, { nullable: true, description: `carrierCost − expectedCost. ${MONEY}` }) difference!:
+    string | null;
+  @Field(() => ID, { nullable: true }) carrierImportId!: string | null;
+  @Field(() => Int, { nullable: true }) carrierLine!: number | null;
+}

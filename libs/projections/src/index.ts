@@ -1,4 +1,5 @@
 export * from './agents';
+export * from './call-costs/call-costs.projection';
 export * from './call-sessions/call-sessions.projection';
 export * from './call-sessions/call-sessions.writer';
 export * from './projections.module';

@@ -75,7 +75,8 @@ export interface CallRow {
   talkSeconds: number | null;
   holdSeconds: number | null;
   durationSeconds: number | null;
-  // Billing is not rated yet (a later issue); always null until then.
+  // Billing (call_costs, the call-costs projection): null for calls that are not rated (not
+  // OUTBOUND/TRANSIT, not completed, no talk time); cost and ratePrefix null when no rate applies.
   billableSeconds: number | null;
   cost: string | null;
   currency: string | null;
@@ -343,12 +344,12 @@ export const CALL_FIELDS: readonly CallField[] = Object.freeze([
   { name: 'talkSeconds', sql: 'c.talk_seconds', kind: 'int' },
   { name: 'holdSeconds', sql: 'c.hold_seconds', kind: 'int' },
   { name: 'durationSeconds', sql: 'c.duration_seconds', kind: 'int' },
-  // Billing is not rated yet (a later issue); always null until then.
-  { name: 'billableSeconds', sql: 'NULL::int', kind: 'int' },
-  { name: 'cost', sql: 'NULL::numeric', kind: 'decimal' },
-  { name: 'currency', sql: 'NULL::text', kind: 'text' },
-  { name: 'ratePrefix', sql: 'NULL::text', kind: 'text' },
-  { name: 'carrier', sql: 'NULL::text', kind: 'text' },
+  // Billing: the call's rating in call_costs (CALLS_FROM joins it), null when it is not rated.
+  { name: 'billableSeconds', sql: 'cc.billable_seconds', kind: 'int' },
+  { name: 'cost', sql: 'cc.cost', kind: 'decimal' },
+  { name: 'currency', sql: 'cc.currency', kind: 'text' },
+  { name: 'ratePrefix', sql: 'cc.rate_prefix', kind: 'text' },
+  { name: 'carrier', sql: 'cc.carrier', kind: 'text' },
 ] as const satisfies readonly CallField[]);
 
 /** CALL_FIELDS as a select list whose rows are CallRows (money as an exact decimal string). */
@@ -356,12 +357,15 @@ const CALL_SELECT = CALL_FIELDS.map((f) => `${f.kind === 'decimal' ? `(${f.sql})
   ', ',
 );
 
+/** Calls with their rating (a primary-key probe per row; no row when the call is not rated). */
+export const CALLS_FROM = `call_sessions c LEFT JOIN call_costs cc ON cc.tenant_id = c.tenant_id AND cc.call_id = c.id`;
+
 /** The order of every calls listing: newest first; the keyset of the cursors. */
 export const CALLS_ORDER = 'c.started_at DESC, c.id DESC';
 
 /** The query of a calls listing: `select` over the tenant's calls matching `where`, in CALLS_ORDER. */
 export function callsSql(select: string, where: readonly string[]): string {
-  return `SELECT ${select} FROM call_sessions c WHERE ${where.join(' AND ')} ORDER BY ${CALLS_ORDER}`;
+  return `SELECT ${select} FROM ${CALLS_FROM} WHERE ${where.join(' AND ')} ORDER BY ${CALLS_ORDER}`;
 }
 
 // UTC with microseconds and a literal Z: exact, and independent of the session's TimeZone/DateStyle.
@@ -451,7 +455,7 @@ export async function getCallsByIds(
   const wanted = callIds(ids);
   if (wanted.length === 0) return out;
   const { rows } = await db.query<CallRow>(
-    `SELECT ${CALL_SELECT} FROM call_sessions c WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
+    `SELECT ${CALL_SELECT} FROM ${CALLS_FROM} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
     [tenantId, wanted],
   );
   const byId = new Map(rows.map((r) => [r.id, r]));

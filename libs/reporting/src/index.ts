@@ -4,3 +4,4 @@ export * from './agent-stats.query';
 export * from './agent-timeline.query';
 export * from './extensions.query';
 export * from './calls.query';
+export * from './reconciliation.query';

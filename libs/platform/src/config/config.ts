@@ -88,6 +88,7 @@ const envSchema = z.object({
   PROJECTION_PARTITIONS: int(1, 256).default(4),
   PROJECTION_BATCH_SIZE: int(1, 100000).default(2000),
   PROJECTION_CATCHUP_MS: int(50, 600000).default(1000),
+  BILLING_UPLOAD_LIMIT: int(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
   EXPORT_DIR: z.string().min(1).default('./.data/exports'),
   EXPORT_RETENTION_DAYS: int(1, 3650).default(30),
   EXPORT_ATTEMPTS: int(1, 20).default(3),
@@ -118,6 +119,8 @@ export interface AppConfig {
   embedded: { dataDir: string; postgresPort: number };
   eventStore: { dedupRetentionDays: number; partitionMonthsAhead: number };
   projections: { partitions: number; batchSize: number; catchUpMs: number };
+  /** Largest carrier CDR file accepted by `POST /billing/carrier-files`, bytes. */
+  billing: { uploadLimit: number };
   /**
    * CSV exports: where files go (shared by the workers that write and the API that serves them),
    * how long runs and files are kept, retries of a failed run (exponential backoff from
@@ -181,6 +184,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       batchSize: e.PROJECTION_BATCH_SIZE,
       catchUpMs: e.PROJECTION_CATCHUP_MS,
     },
+    billing: { uploadLimit: e.BILLING_UPLOAD_LIMIT },
     exports: {
       dir: e.EXPORT_DIR,
       retentionDays: e.EXPORT_RETENTION_DAYS,

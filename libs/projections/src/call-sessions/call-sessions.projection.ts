@@ -1,8 +1,9 @@
 import { PoolClient } from 'pg';
+import { rateCalls } from '@app/billing';
 import { StoredEvent } from '@app/event-store';
 import { Projection } from '../runner/projection';
 import { CallEvent, FoldContext, foldCall } from './call-sessions.reducer';
-import { CallRow, writeCalls } from './call-sessions.writer';
+import { CallRow, callId, writeCalls } from './call-sessions.writer';
 
 interface LoadedEvent {
   tenant_id: string;
@@ -129,6 +130,12 @@ export async function sweepSilentCalls(client: PoolClient, limit = 5000): Promis
     client,
     rows.map((r) => ({ tenantId: r.tenant_id, sourceId: r.source_id, callKey: r.vendor_call_id })),
     rows[0].now,
+  );
+  // Closing a call changes its row without an event, so the call-costs projection would never
+  // see it: rate the closed calls here, in the same transaction.
+  await rateCalls(
+    client,
+    rows.map((r) => ({ tenantId: r.tenant_id, callId: callId(r.tenant_id, r.source_id, r.vendor_call_id) })),
   );
   return rows.length;
 }

@@ -30,6 +30,12 @@ export interface PartitionLag {
 
 const LOCK_CLASS = 0x70726f6a; // "proj"
 
+/** Whether an event lies after a checkpoint in the store's (transaction id, position) order. */
+function isAfter(event: Checkpoint, checkpoint: Checkpoint): boolean {
+  const tx = BigInt(event.txId) - BigInt(checkpoint.txId);
+  return tx > 0n || (tx === 0n && BigInt(event.position) > BigInt(checkpoint.position));
+}
+
 /**
  * Advances projections partition by partition: read a batch after the checkpoint (gap-safe),
  * apply it, move the checkpoint with compare-and-set, commit — all in one transaction, under a
@@ -43,7 +49,7 @@ export class ProjectionRunner {
   ) {}
 
   /** The checkpoint name of a projection partition (the partition count is part of it). */
-  checkpointName(projection: Projection, partition: number): string {
+  checkpointName(projection: Pick<Projection, 'name'>, partition: number): string {
     return `${projection.name}:${partition}/${this.options.partitions}`;
   }
 
@@ -142,10 +148,18 @@ export class ProjectionRunner {
       );
       if (!rows[0].locked) return 'busy';
       const checkpoint = await this.store.getCheckpoint(name, client);
-      const events = await this.store.readAfter(checkpoint, this.options.batchSize, client, {
+      let events = await this.store.readAfter(checkpoint, this.options.batchSize, client, {
         partition: { index: partition, count: this.options.partitions },
         fields: 'keys',
       });
+      if (projection.follows) {
+        // Only what the followed projection has committed: its checkpoint moves with its rows.
+        const ceiling = await this.store.getCheckpoint(
+          this.checkpointName({ name: projection.follows }, partition),
+          client,
+        );
+        events = events.filter((e) => !isAfter(e, ceiling));
+      }
       if (events.length === 0) return 0;
       await projection.apply(client, events, rows[0].now);
       await this.store.saveCheckpoint(name, checkpoint ?? START_CHECKPOINT, EventStore.checkpointAfter(events), client);

@@ -10,6 +10,12 @@ export interface Projection {
   readonly name: string;
   /** Read-model tables emptied by a rebuild. */
   readonly tables: readonly string[];
+  /**
+   * The projection whose read model this one reads (e.g. call-costs reads call_sessions). The
+   * runner then applies only events that one has already applied in the same partition, so a
+   * batch always sees the rows of its events; rebuilding that projection rebuilds this one too.
+   */
+  readonly follows?: string;
   /** Applies one batch (events carry keys only: re-load payloads per affected key). */
   apply(client: PoolClient, events: readonly StoredEvent[], now: Date): Promise<void>;
 }
