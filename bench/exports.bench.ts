@@ -27,7 +27,7 @@ const ROUNDS = 3;
  * with what makes CSV work: E.164 and national numbers, names with commas, quotes, accents and
  * formulas, nulls, every direction and disposition.
  */
-async function generateCalls(pool: Pool, tenantId: string, sourceId: string, n: number): Promise<void> {
+export async function generateCalls(pool: Pool, tenantId: string, sourceId: string, n: number): Promise<void> {
   const stepMs = (Date.parse(TO) - Date.parse(FROM)) / n;
   await pool.query(
     `INSERT INTO call_sessions (id, tenant_id, source_id, vendor, vendor_call_id, session_id, direction, status,
