@@ -2,7 +2,6 @@ export * from './csv/csv-writer';
 export * from './csv/zone-clock';
 export * from './csv/pg-binary-csv';
 export * from './csv/copy-args';
-export * from './csv/copy-out';
 export * from './export-request';
 export * from './export-runs';
 export * from './export-file';

@@ -1,7 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
+import { to as copyTo } from 'pg-copy-streams';
 import { CALL_FIELDS, CallField, callsSql, callsWhere, validCallFilter, validRange } from '@app/reporting';
 import { CopyArgs } from '../csv/copy-args';
-import { CopyOutStream } from '../csv/copy-out';
 import { PgBinaryCsv } from '../csv/pg-binary-csv';
 import { ExportReportDefinition, ReportContext } from './report';
 
@@ -38,7 +38,7 @@ export const callsReport: ExportReportDefinition = {
     const args = new CopyArgs();
     const sql = callsSql(SELECT, callsWhere(tenantId, filter, args.bind));
     await args.apply(db);
-    const copy = db.query(new CopyOutStream(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
+    const copy = db.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
     const csv = new PgBinaryCsv(callsReport.columns, writer);
     // An error on either side ends both, and reaches whoever reads `csv`.
     return pipeline(copy, csv, () => undefined);
