@@ -123,7 +123,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
   const dir = mkdtempSync(join(tmpdir(), 'cdr-bench-exports-'));
   const tenantId = randomUUID();
   const sourceId = randomUUID();
-  const child = startChild('export-child', { execArgv: ['--expose-gc'] });
+  const child = startChild('export-child');
   try {
     await pool.query(`INSERT INTO tenants (id, name, timezone) VALUES ($1, 'bench-exports', $2)`, [tenantId, ZONE]);
     await pool.query(

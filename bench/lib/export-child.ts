@@ -51,7 +51,6 @@ serveParent(
     async run(args: { tenantId: string; request: ExportRequestInput }): Promise<ExportOutcome> {
       if (!worker) throw new Error('start first');
       const { service, pool, config } = worker;
-      global.gc?.();
       const rssBeforeBytes = process.memoryUsage.rss();
       peak = rssBeforeBytes;
       const t0 = performance.now();
