@@ -12,6 +12,9 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# CSV export files: a volume shared by the workers that write them and the API that serves them.
+RUN mkdir -p /exports && chown node:node /exports
+ENV EXPORT_DIR=/exports
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \

@@ -1,6 +1,7 @@
 import { appendBenchmark } from './append.bench';
 import { billingBenchmark } from './billing.bench';
 import { emmettBenchmark } from './emmett.bench';
+import { exportsBenchmark } from './exports.bench';
 import { ingestBenchmark } from './ingest.bench';
 import type { Benchmark } from './lib/benchmark';
 import { projectionsBenchmark } from './projections.bench';
@@ -17,4 +18,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   projectionsBenchmark,
   reportingBenchmark,
   billingBenchmark,
+  exportsBenchmark,
 ];

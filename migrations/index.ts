@@ -6,6 +6,7 @@ import { Queues1764000004000 } from './1764000004000-queues';
 import { Agents1764000005000 } from './1764000005000-agents';
 import { ApiKeysRls1764000006000 } from './1764000006000-api-keys-rls';
 import { Billing1764000007000 } from './1764000007000-billing';
+import { Exports1764000008000 } from './1764000008000-exports';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   Agents1764000005000,
   ApiKeysRls1764000006000,
   Billing1764000007000,
+  Exports1764000008000,
 ];

@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common';
-import { CarrierFilesModule, GraphqlApiModule } from '@app/api';
+import { CarrierFilesModule, ExportDownloadController, ExportDownloadFilter, GraphqlApiModule } from '@app/api';
+import { ExportsModule } from '@app/exports';
 
-/** The reporting API (GraphQL; CSV downloads come with the exports) and carrier file uploads. */
-@Module({ imports: [GraphqlApiModule, CarrierFilesModule] })
+/** The reporting API: GraphQL, the CSV files of export runs, and carrier file uploads. */
+@Module({
+  imports: [GraphqlApiModule, CarrierFilesModule, ExportsModule],
+  controllers: [ExportDownloadController],
+  providers: [ExportDownloadFilter],
+})
 export class ApiModule {}

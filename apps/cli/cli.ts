@@ -1,17 +1,25 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
+import { Queue } from 'bullmq';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApiKey, revokeApiKey } from '@app/api';
 import { EventStore } from '@app/event-store';
+import { ExportRequestInput, ExportService, REPORTS, exportFileName, reportBySlug } from '@app/exports';
+import { ReportInputError, isUuid } from '@app/reporting';
 import { Projection, ProjectionRunner, allProjections, recomputeTenantQueueStats } from '@app/projections';
 import {
   AppConfig,
+  Metrics,
+  QUEUES,
   SecretBox,
   ServerSecret,
   TenancyService,
+  TenantDb,
   UnknownTenantError,
+  configureQueueBackend,
+  createLogger,
   dataSourceOptions,
   embeddedDatabaseUrl,
   runMigrations,
@@ -79,6 +87,35 @@ const required = (v: Values, k: string): string => {
   return value;
 };
 const flagged = (names: string[]): Options => Object.fromEntries(names.map((n) => [n, { type: 'string' as const }]));
+
+/** The export request fields and the options that set them, for errors that name the option. */
+const EXPORT_OPTIONS: Record<string, string> = {
+  report: 'report',
+  from: 'from',
+  to: 'to',
+  range: 'range',
+  timezone: 'timezone',
+  granularity: 'granularity',
+  queues: 'queues',
+  agents: 'agents',
+  reconciliationRunId: 'reconciliation-run',
+};
+
+/** Polls a run until it is SUCCEEDED or FAILED; a hint on stderr when no worker seems to take it. */
+async function waitForRun(service: ExportService, pool: Pool, runId: string) {
+  const started = Date.now();
+  let hinted = false;
+  for (;;) {
+    const run = await service.runById(pool, runId);
+    if (!run) throw new Error(`export run ${runId} disappeared`);
+    if (run.status === 'SUCCEEDED' || run.status === 'FAILED') return run;
+    if (!hinted && run.status === 'QUEUED' && Date.now() - started > 10_000) {
+      process.stderr.write(`export run ${runId} is still QUEUED: is a worker running (npm start, or apps/worker)?\n`);
+      hinted = true;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 /** Every operator command, by name (CONTRACT.md "Operator commands"). */
 export const COMMANDS: Record<string, Command> = {
@@ -260,6 +297,94 @@ export const COMMANDS: Record<string, Command> = {
         }
         return { rebuilt: chosen.map((p) => p.name), events: result };
       } finally {
+        await pool.end();
+      }
+    },
+  },
+  'export:run': {
+    usage:
+      'export:run --tenant T --report calls|queue-stats|agent-stats|agent-timeline|reconciliation --from ISO --to ISO ' +
+      '[--timezone Z] [--granularity G] [--queues a,b] [--agents a,b] [--filter JSON] [--reconciliation-run R] [--gzip] [--wait] ' +
+      '— a CSV export (docs/exports.md); prints {"runId","file"}, with --wait once the file is written',
+    options: {
+      ...flagged([
+        'tenant',
+        'report',
+        'from',
+        'to',
+        'timezone',
+        'granularity',
+        'queues',
+        'agents',
+        'filter',
+        'reconciliation-run',
+      ]),
+      gzip: { type: 'boolean' },
+      wait: { type: 'boolean' },
+    },
+    run: async (v, ctx) => {
+      const tenantId = required(v, 'tenant');
+      if (!isUuid(tenantId)) throw new UsageError(`--tenant: expected a tenant id (UUID), got "${String(tenantId)}"`);
+      const slug = required(v, 'report');
+      const report = reportBySlug(slug);
+      if (!report)
+        throw new UsageError(
+          `--report: expected one of ${Object.values(REPORTS)
+            .map((r) => r.slug)
+            .join(', ')}, got "${slug}"`,
+        );
+      if (report.report !== 'RECONCILIATION' && (!str(v, 'from') || !str(v, 'to')))
+        throw new UsageError('--from and --to are required (ISO 8601 with offset, e.g. 2026-03-01T00:00:00+11:00)');
+      let filter: unknown;
+      try {
+        filter = str(v, 'filter') === undefined ? undefined : JSON.parse(str(v, 'filter')!);
+      } catch {
+        throw new UsageError('--filter: expected a JSON object, e.g. {"direction":"INBOUND","queue":"8000"}');
+      }
+      const input: ExportRequestInput = {
+        report: report.report,
+        from: str(v, 'from'),
+        to: str(v, 'to'),
+        timezone: str(v, 'timezone'),
+        granularity: str(v, 'granularity')?.toUpperCase().replace(/-/g, '_'),
+        queues: list(v, 'queues'),
+        agents: list(v, 'agents'),
+        filter: filter as ExportRequestInput['filter'],
+        reconciliationRunId: str(v, 'reconciliation-run'),
+        gzip: v.gzip === true,
+      };
+      const pool = new Pool({ connectionString: ctx.databaseUrl, max: 2 });
+      pool.on('error', () => undefined); // a dropped idle connection: the next query reports it
+      const backend = configureQueueBackend(ctx.config.queue.redisUrl, ctx.databaseUrl, false);
+      const queue = new Queue(QUEUES.exports, {
+        connection: backend.connection as never,
+        prefix: ctx.config.queue.prefix,
+      });
+      queue.on('error', () => undefined); // reported by the add that needs it
+      try {
+        const { rows } = await pool.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId]);
+        if (!rows.length) throw new UnknownTenantError(tenantId);
+        const service = new ExportService(pool, ctx.config, queue, createLogger(ctx.config.logLevel), new Metrics());
+        let run;
+        try {
+          run = await service.requestRun(new TenantDb(pool, tenantId), input);
+        } catch (error) {
+          if (error instanceof ReportInputError) {
+            const option = EXPORT_OPTIONS[error.field] ?? (error.field.startsWith('filter') ? 'filter' : error.field);
+            throw new UsageError(`--${option}: ${error.message}`);
+          }
+          throw error;
+        }
+        const period = run.from && run.to ? { from: run.from, to: run.to } : null;
+        const fileName = exportFileName(report, period, run.timezone, run.gzip, run.id);
+        const file = join(resolve(ctx.config.exports.dir), tenantId, run.id, fileName);
+        if (v.wait === true) {
+          const done = await waitForRun(service, pool, run.id);
+          if (done.status === 'FAILED') throw new Error(`export run ${run.id} failed: ${done.error}`);
+        }
+        return { runId: run.id, file };
+      } finally {
+        await queue.close().catch(() => undefined);
         await pool.end();
       }
     },

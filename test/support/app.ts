@@ -10,7 +10,7 @@ import {
   createLogger,
   loadConfig,
 } from '@app/platform';
-import { REDIS_URL, TEST_DATABASE_URL, TEST_QUEUE_PREFIX } from './env';
+import { REDIS_URL, TEST_DATABASE_URL, TEST_EXPORT_DIR, TEST_QUEUE_PREFIX } from './env';
 
 /** A runtime on the test database and Redis; `env` overrides configuration variables. */
 export function testRuntime(env: Record<string, string> = {}): Runtime {
@@ -21,6 +21,8 @@ export function testRuntime(env: Record<string, string> = {}): Runtime {
     MIGRATIONS_RUN: 'false',
     WSI_ENABLED: 'false',
     QUEUE_PREFIX: TEST_QUEUE_PREFIX,
+    // Every app of a run shares one: any worker may write a file that any API serves.
+    EXPORT_DIR: TEST_EXPORT_DIR,
     ...env,
   };
   const config = loadConfig(merged);

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Pool, PoolConfig } from 'pg';
 
 /** The server the tests use (CONTRACT.md defaults); each run gets a fresh `cdr_test_<pid>` database. */
@@ -11,6 +13,8 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? `${SERVER_URL}
 /** Queue names of this run, so two test runs on one Redis never consume each other's jobs. */
 export const TEST_QUEUE_PREFIX = `cdrtest${process.env.TEST_RUN_ID ?? process.pid}`;
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Export files of this run (removed by the global teardown). */
+export const TEST_EXPORT_DIR = join(tmpdir(), `cdr-test-exports-${process.env.TEST_RUN_ID ?? process.pid}`);
 
 /** A fresh tenant/source pair so tests never see each other's rows. */
 export function freshIds(): { tenantId: string; sourceId: string } {

@@ -55,3 +55,20 @@ export function bearerToken(header: string | undefined): string | undefined {
     return undefined;
   }
 }
+
+/** Why a request has no tenant (the message of its 401). */
+export const AUTH_PROBLEMS = {
+  missing: 'send an API key as Authorization: Bearer <key>',
+  invalid: 'the API key is not valid or was revoked',
+} as const;
+
+/** The tenant of a request's `Authorization: Bearer <api key>`, or the reason for a 401. */
+export async function authenticateBearer(
+  db: Queryable,
+  authorization: string | undefined,
+): Promise<{ tenantId: string } | { problem: string }> {
+  const token = bearerToken(authorization);
+  if (!token) return { problem: AUTH_PROBLEMS.missing };
+  const found = await tenantOfApiKey(db, token);
+  return found ? { tenantId: found.tenantId } : { problem: AUTH_PROBLEMS.invalid };
+}

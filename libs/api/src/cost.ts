@@ -20,6 +20,8 @@ const LIST_SIZES: Readonly<Record<string, number>> = {
   agentTimeline: 200,
   extensions: 200,
   reconciliationItems: 50,
+  exportRuns: 50,
+  exportSchedules: 100,
 };
 
 function argumentValue(node: ValueNode | undefined, variables: Record<string, unknown>): unknown {

@@ -2,7 +2,6 @@ import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, MercuriusDriverConfig } from '@nestjs/mercurius';
-import { parse as parseAuthHeader } from 'auth-header';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentNode, GraphQLError, GraphQLSchema, validate } from 'graphql';
 import { Logger } from 'pino';
@@ -10,11 +9,13 @@ import { Pool } from 'pg';
 import { LOGGER, PG_POOL } from '@app/platform';
 import { BillingInputError } from '@app/billing';
 import { ReportInputError } from '@app/reporting';
-import { tenantOfApiKey } from './api-keys';
+import { ExportsModule } from '@app/exports';
+import { authenticateBearer } from './api-keys';
 import { BillingResolver } from './billing.resolver';
 import { CallsResolver } from './calls.resolver';
 import { ApiContext, apiContext } from './context';
 import { costRule } from './cost';
+import { ExportsResolver } from './exports.resolver';
 import { ReportsResolver } from './reports.resolver';
 
 /** Limits of the GraphQL endpoint (docs/graphql.md). */
@@ -72,6 +73,7 @@ function formatErrors(logger: Logger) {
 /** The GraphQL reporting API (CONTRACT.md), authenticated by API key, isolated by tenant. */
 @Module({
   imports: [
+    ExportsModule,
     GraphQLModule.forRootAsync<MercuriusDriverConfig>({
       driver: MercuriusDriver,
       inject: [PG_POOL, LOGGER],
@@ -97,7 +99,7 @@ function formatErrors(logger: Logger) {
       }),
     }),
   ],
-  providers: [CallsResolver, ReportsResolver, BillingResolver],
+  providers: [CallsResolver, ReportsResolver, BillingResolver, ExportsResolver],
 })
 export class GraphqlApiModule implements OnModuleInit {
   constructor(
@@ -120,17 +122,9 @@ export class GraphqlApiModule implements OnModuleInit {
           ],
         });
       }
-      let token: string | undefined;
-      try {
-        const parsed = parseAuthHeader(request.headers.authorization ?? '');
-        if (parsed.scheme.toLowerCase() === 'bearer' && typeof parsed.token === 'string') token = parsed.token;
-      } catch {
-        token = undefined;
-      }
-      if (!token) return unauthenticated(reply, 'send an API key as Authorization: Bearer <key>');
-      const found = await tenantOfApiKey(this.pool, token);
-      if (!found) return unauthenticated(reply, 'the API key is not valid or was revoked');
-      request.cdrTenantId = found.tenantId;
+      const auth = await authenticateBearer(this.pool, request.headers.authorization);
+      if ('problem' in auth) return unauthenticated(reply, auth.problem);
+      request.cdrTenantId = auth.tenantId;
     });
   }
 }

@@ -16,5 +16,6 @@ export * from './secrets/secret-box';
 export * from './tenancy/tenancy.entities';
 export * from './tenancy/tenancy.errors';
 export * from './tenancy/tenancy.service';
+export * from './tenancy/tenant-db';
 export { embeddedDatabaseUrl } from './runtime/embedded-postgres';
 export * from './queue/rate-limited-log';

@@ -2,7 +2,9 @@ import {
   DEFAULT_CALLS_PAGE,
   decodeCursor,
   encodeCursor,
-  filterSql,
+  CALL_FIELDS,
+  bindParams,
+  callsWhere,
   getCallsByIds,
   legsForCalls,
   listCalls,
@@ -146,18 +148,41 @@ describe('numberVariants', () => {
   });
 });
 
-describe('filterSql', () => {
-  it('always bounds by tenant ($1) and parameterises every value', () => {
-    const params: unknown[] = ['tenant'];
-    const where = filterSql(
+describe('callsWhere', () => {
+  it('always bounds by tenant and binds every value, typed', () => {
+    const params: unknown[] = [];
+    const where = callsWhere(
+      'tenant',
       validCallFilter({ queue: "8000' OR 1=1 --", number: '101', agent: '102', direction: 'OUTBOUND' }),
-      params,
+      bindParams(params),
     );
-    expect(where[0]).toBe('c.tenant_id = $1');
+    expect(where[0]).toBe('c.tenant_id = $1::uuid');
     expect(where.join(' ')).not.toContain('OR 1=1');
     expect(params).toEqual(['tenant', 'OUTBOUND', "8000' OR 1=1 --", '102', ['101', '+101']]);
-    expect(where).toContain('c.queue = $3');
-    expect(where.find((w) => w.includes('answered_by'))).toContain('l.tenant_id = $1');
+    expect(where).toContain('c.queue = $3::text');
+    expect(where.find((w) => w.includes('answered_by'))).toContain('l.tenant_id = $1::uuid');
+    expect(where[where.length - 1]).toBe(
+      '(c.caller_number = ANY($5::text[]) OR c.callee_number = ANY($5::text[]) OR c.did_number = ANY($5::text[]))',
+    );
+  });
+
+  it('lets a caller bind values its own way (the CSV export)', () => {
+    const values: unknown[] = [];
+    const where = callsWhere('t', validCallFilter({ status: 'COMPLETED' }), (value, type) => {
+      values.push(value);
+      return `arg(${values.length - 1})::${type}`;
+    });
+    expect(where).toEqual(['c.tenant_id = arg(0)::uuid', 'c.status = arg(1)::text']);
+    expect(values).toEqual(['t', 'COMPLETED']);
+  });
+});
+
+describe('CALL_FIELDS', () => {
+  it('lists every scalar field of Call once, in schema order', () => {
+    const names = CALL_FIELDS.map((f) => f.name);
+    expect(new Set(names).size).toBe(30);
+    expect(names.slice(0, 3)).toEqual(['id', 'vendor', 'sourceId']);
+    expect(names.slice(-5)).toEqual(['billableSeconds', 'cost', 'currency', 'ratePrefix', 'carrier']);
   });
 });
 

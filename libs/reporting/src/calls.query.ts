@@ -255,119 +255,121 @@ function afterCursor(after: string | null | undefined): CallCursor | null {
 // SQL
 // ---------------------------------------------------------------------------------------------
 
+/** The SQL type a value is bound as. */
+export type SqlType = 'uuid' | 'text' | 'text[]' | 'timestamptz';
+
 /**
- * The WHERE conditions of a filter on `call_sessions c`, with their parameters appended to
- * `params` (which already holds the tenant id as $1). Pure: exported for the unit tests.
+ * Binds a value into a query and returns the SQL expression that stands for it, typed. listCalls
+ * binds numbered parameters (`$n::type`); a CSV export runs the same conditions in a COPY
+ * statement, which cannot take parameters, and binds the values another way (libs/exports).
  */
-export function filterSql(f: ValidCallFilter, params: unknown[]): string[] {
-  const p = (value: unknown): string => `$${params.push(value)}`;
-  const where = ['c.tenant_id = $1'];
-  if (f.from) where.push(`c.started_at >= ${p(f.from)}`);
-  if (f.to) where.push(`c.started_at < ${p(f.to)}`);
-  if (f.direction) where.push(`c.direction = ${p(f.direction)}`);
-  if (f.disposition) where.push(`c.disposition = ${p(f.disposition)}`);
-  if (f.status) where.push(`c.status = ${p(f.status)}`);
-  if (f.queue) where.push(`c.queue = ${p(f.queue)}`);
-  if (f.sourceId) where.push(`c.source_id = ${p(f.sourceId)}::uuid`);
+export type BindValue = (value: unknown, type: SqlType) => string;
+
+/** Binds values as numbered parameters appended to `params`. */
+export function bindParams(params: unknown[]): BindValue {
+  return (value, type) => `$${params.push(value)}::${type}`;
+}
+
+/**
+ * The WHERE conditions of a tenant's calls matching a filter, on `call_sessions c`, with every
+ * value bound through `bind`. Pure: exported for the unit tests and the calls export.
+ */
+export function callsWhere(tenantId: string, f: ValidCallFilter, bind: BindValue): string[] {
+  const tenant = bind(tenantId, 'uuid');
+  const where = [`c.tenant_id = ${tenant}`];
+  if (f.from) where.push(`c.started_at >= ${bind(f.from, 'timestamptz')}`);
+  if (f.to) where.push(`c.started_at < ${bind(f.to, 'timestamptz')}`);
+  if (f.direction) where.push(`c.direction = ${bind(f.direction, 'text')}`);
+  if (f.disposition) where.push(`c.disposition = ${bind(f.disposition, 'text')}`);
+  if (f.status) where.push(`c.status = ${bind(f.status, 'text')}`);
+  if (f.queue) where.push(`c.queue = ${bind(f.queue, 'text')}`);
+  if (f.sourceId) where.push(`c.source_id = ${bind(f.sourceId, 'uuid')}`);
   if (f.agent) {
     // The agent's calls: those it answered, and those it was offered (rung as an extension leg,
-    // e.g. a queue or ring-group member that did not pick up). `l.tenant_id = $1` rather than
-    // `= c.tenant_id`: the planner hashes this subquery once per statement, and the constant
+    // e.g. a queue or ring-group member that did not pick up). `l.tenant_id = <tenant>` rather
+    // than `= c.tenant_id`: the planner hashes this subquery once per statement, and the constant
     // bounds that scan to the tenant's legs (the primary key's prefix) instead of every tenant's.
-    const agent = p(f.agent);
+    const agent = bind(f.agent, 'text');
     where.push(
-      `(c.answered_by = ${agent} OR EXISTS (SELECT 1 FROM call_legs l WHERE l.tenant_id = $1 ` +
+      `(c.answered_by = ${agent} OR EXISTS (SELECT 1 FROM call_legs l WHERE l.tenant_id = ${tenant} ` +
         `AND l.call_id = c.id AND l.kind = 'extension' AND l.destination = ${agent}))`,
     );
   }
   if (f.numbers) {
-    const numbers = p(f.numbers);
+    const numbers = bind(f.numbers, 'text[]');
     where.push(
-      `(c.caller_number = ANY(${numbers}::text[]) OR c.callee_number = ANY(${numbers}::text[]) ` +
-        `OR c.did_number = ANY(${numbers}::text[]))`,
+      `(c.caller_number = ANY(${numbers}) OR c.callee_number = ANY(${numbers}) OR c.did_number = ANY(${numbers}))`,
     );
   }
   return where;
 }
 
-const CALL_COLUMNS = `c.id, c.vendor, c.source_id, c.vendor_call_id, c.session_id, c.direction, c.status, c.disposition,
-  c.caller_number, c.caller_name, c.callee_number, c.did_number, c.answered_by, c.queue, c.ring_group, c.trunk,
-  c.end_reason, c.digits, c.started_at, c.answered_at, c.ended_at, c.ring_seconds, c.talk_seconds, c.hold_seconds,
-  c.duration_seconds, cc.billable_seconds, cc.cost::text AS cost, cc.currency, cc.rate_prefix, cc.carrier`;
+/** How a value of a Call field is typed: what GraphQL returns and how the calls CSV writes it. */
+export type CallFieldKind = 'uuid' | 'text' | 'int' | 'decimal' | 'timestamp';
+
+/** One scalar field of CONTRACT.md `Call` and the SQL (on `call_sessions c`) it is read from. */
+export interface CallField {
+  name: keyof CallRow;
+  sql: string;
+  kind: CallFieldKind;
+}
+
+/**
+ * The scalar fields of `Call`, in schema order: the columns of every calls listing (GraphQL) and
+ * of the calls CSV export, read by the same SQL so that both always agree.
+ */
+export const CALL_FIELDS: readonly CallField[] = Object.freeze([
+  { name: 'id', sql: 'c.id', kind: 'uuid' },
+  { name: 'vendor', sql: 'c.vendor', kind: 'text' },
+  { name: 'sourceId', sql: 'c.source_id', kind: 'uuid' },
+  { name: 'vendorCallId', sql: 'c.vendor_call_id', kind: 'text' },
+  { name: 'sessionId', sql: 'c.session_id', kind: 'text' },
+  { name: 'direction', sql: 'c.direction', kind: 'text' },
+  { name: 'status', sql: 'c.status', kind: 'text' },
+  { name: 'disposition', sql: 'c.disposition', kind: 'text' },
+  { name: 'callerNumber', sql: 'c.caller_number', kind: 'text' },
+  { name: 'callerName', sql: 'c.caller_name', kind: 'text' },
+  { name: 'calleeNumber', sql: 'c.callee_number', kind: 'text' },
+  { name: 'didNumber', sql: 'c.did_number', kind: 'text' },
+  { name: 'answeredBy', sql: 'c.answered_by', kind: 'text' },
+  { name: 'queue', sql: 'c.queue', kind: 'text' },
+  { name: 'ringGroup', sql: 'c.ring_group', kind: 'text' },
+  { name: 'trunk', sql: 'c.trunk', kind: 'text' },
+  { name: 'endReason', sql: 'c.end_reason', kind: 'text' },
+  { name: 'digits', sql: 'c.digits', kind: 'text' },
+  { name: 'startedAt', sql: 'c.started_at', kind: 'timestamp' },
+  { name: 'answeredAt', sql: 'c.answered_at', kind: 'timestamp' },
+  { name: 'endedAt', sql: 'c.ended_at', kind: 'timestamp' },
+  { name: 'ringSeconds', sql: 'c.ring_seconds', kind: 'int' },
+  { name: 'talkSeconds', sql: 'c.talk_seconds', kind: 'int' },
+  { name: 'holdSeconds', sql: 'c.hold_seconds', kind: 'int' },
+  { name: 'durationSeconds', sql: 'c.duration_seconds', kind: 'int' },
+  // Billing: the call's rating in call_costs (CALLS_FROM joins it), null when it is not rated.
+  { name: 'billableSeconds', sql: 'cc.billable_seconds', kind: 'int' },
+  { name: 'cost', sql: 'cc.cost', kind: 'decimal' },
+  { name: 'currency', sql: 'cc.currency', kind: 'text' },
+  { name: 'ratePrefix', sql: 'cc.rate_prefix', kind: 'text' },
+  { name: 'carrier', sql: 'cc.carrier', kind: 'text' },
+] as const satisfies readonly CallField[]);
+
+/** CALL_FIELDS as a select list whose rows are CallRows (money as an exact decimal string). */
+const CALL_SELECT = CALL_FIELDS.map((f) => `${f.kind === 'decimal' ? `(${f.sql})::text` : f.sql} AS "${f.name}"`).join(
+  ', ',
+);
 
 /** Calls with their rating (a primary-key probe per row; no row when the call is not rated). */
-const CALLS_FROM = `call_sessions c LEFT JOIN call_costs cc ON cc.tenant_id = c.tenant_id AND cc.call_id = c.id`;
+export const CALLS_FROM = `call_sessions c LEFT JOIN call_costs cc ON cc.tenant_id = c.tenant_id AND cc.call_id = c.id`;
+
+/** The order of every calls listing: newest first; the keyset of the cursors. */
+export const CALLS_ORDER = 'c.started_at DESC, c.id DESC';
+
+/** The query of a calls listing: `select` over the tenant's calls matching `where`, in CALLS_ORDER. */
+export function callsSql(select: string, where: readonly string[]): string {
+  return `SELECT ${select} FROM ${CALLS_FROM} WHERE ${where.join(' AND ')} ORDER BY ${CALLS_ORDER}`;
+}
 
 // UTC with microseconds and a literal Z: exact, and independent of the session's TimeZone/DateStyle.
 const CURSOR_TIME_SQL = `to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-interface RawCall {
-  id: string;
-  vendor: string;
-  source_id: string;
-  vendor_call_id: string;
-  session_id: string | null;
-  direction: Direction;
-  status: CallStatus;
-  disposition: Disposition | null;
-  caller_number: string | null;
-  caller_name: string | null;
-  callee_number: string | null;
-  did_number: string | null;
-  answered_by: string | null;
-  queue: string | null;
-  ring_group: string | null;
-  trunk: string | null;
-  end_reason: string | null;
-  digits: string | null;
-  started_at: Date;
-  answered_at: Date | null;
-  ended_at: Date | null;
-  ring_seconds: number | null;
-  talk_seconds: number | null;
-  hold_seconds: number | null;
-  duration_seconds: number | null;
-  billable_seconds: number | null;
-  cost: string | null;
-  currency: string | null;
-  rate_prefix: string | null;
-  carrier: string | null;
-}
-
-function toCallRow(r: RawCall): CallRow {
-  return {
-    id: r.id,
-    vendor: r.vendor,
-    sourceId: r.source_id,
-    vendorCallId: r.vendor_call_id,
-    sessionId: r.session_id,
-    direction: r.direction,
-    status: r.status,
-    disposition: r.disposition,
-    callerNumber: r.caller_number,
-    callerName: r.caller_name,
-    calleeNumber: r.callee_number,
-    didNumber: r.did_number,
-    answeredBy: r.answered_by,
-    queue: r.queue,
-    ringGroup: r.ring_group,
-    trunk: r.trunk,
-    endReason: r.end_reason,
-    digits: r.digits,
-    startedAt: r.started_at,
-    answeredAt: r.answered_at,
-    endedAt: r.ended_at,
-    ringSeconds: r.ring_seconds,
-    talkSeconds: r.talk_seconds,
-    holdSeconds: r.hold_seconds,
-    durationSeconds: r.duration_seconds,
-    billableSeconds: r.billable_seconds,
-    cost: r.cost,
-    currency: r.currency,
-    ratePrefix: r.rate_prefix,
-    carrier: r.carrier,
-  };
-}
 
 /**
  * A page of a tenant's calls, newest first (started_at DESC, id DESC), after the cursor `after`.
@@ -399,13 +401,14 @@ export async function listCalls(
   const first = validFirst(args.first);
   const cursor = afterCursor(args.after);
 
-  const params: unknown[] = [tenantId];
-  const where = filterSql(filter, params);
+  const params: unknown[] = [];
+  const bind = bindParams(params);
+  const where = callsWhere(tenantId, filter, bind);
   const countParams = [...params];
   const countWhere = [...where];
   if (cursor) {
-    const s = `$${params.push(cursor.startedAt)}::timestamptz`;
-    const i = `$${params.push(cursor.id)}::uuid`;
+    const s = bind(cursor.startedAt, 'timestamptz');
+    const i = bind(cursor.id, 'uuid');
     // The row comparison is the exact keyset condition. The plain `<=` repeats its first column so
     // that the index bound on started_at never depends on how the planner treats a row comparison
     // against an index whose id column runs the other way (ASC).
@@ -413,12 +416,8 @@ export async function listCalls(
   }
   const limit = `$${params.push(first + 1)}`;
 
-  const { rows } = await db.query<RawCall & { cursor_started_at: string }>(
-    `SELECT ${CALL_COLUMNS}, ${CURSOR_TIME_SQL} AS cursor_started_at
-     FROM ${CALLS_FROM}
-     WHERE ${where.join(' AND ')}
-     ORDER BY c.started_at DESC, c.id DESC
-     LIMIT ${limit}`,
+  const { rows } = await db.query<CallRow & { cursor_started_at: string }>(
+    `${callsSql(`${CALL_SELECT}, ${CURSOR_TIME_SQL} AS cursor_started_at`, where)} LIMIT ${limit}`,
     params,
   );
   const { rows: count } = await db.query<{ n: string }>(
@@ -426,9 +425,9 @@ export async function listCalls(
     countParams,
   );
 
-  const page = rows.slice(0, first).map((r): CallEdgeRow => ({
-    ...toCallRow(r),
-    cursor: encodeCursor({ startedAt: r.cursor_started_at, id: r.id }),
+  const page = rows.slice(0, first).map(({ cursor_started_at, ...row }): CallEdgeRow => ({
+    ...row,
+    cursor: encodeCursor({ startedAt: cursor_started_at, id: row.id }),
   }));
   return {
     rows: page,
@@ -455,11 +454,11 @@ export async function getCallsByIds(
   const out = new Map<string, CallRow>();
   const wanted = callIds(ids);
   if (wanted.length === 0) return out;
-  const { rows } = await db.query<RawCall>(
-    `SELECT ${CALL_COLUMNS} FROM ${CALLS_FROM} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
+  const { rows } = await db.query<CallRow>(
+    `SELECT ${CALL_SELECT} FROM ${CALLS_FROM} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`,
     [tenantId, wanted],
   );
-  const byId = new Map(rows.map((r) => [r.id, toCallRow(r)]));
+  const byId = new Map(rows.map((r) => [r.id, r]));
   for (const id of ids) {
     const row = isUuid(id) ? byId.get(id.toLowerCase()) : undefined;
     if (row) out.set(id, row);

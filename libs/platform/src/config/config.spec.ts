@@ -18,6 +18,23 @@ describe('loadConfig', () => {
     });
     expect(c.secretKey).toBeUndefined();
     expect(c.projections).toEqual({ partitions: 4, batchSize: 2000, catchUpMs: 1000 });
+    expect(c.exports).toEqual({
+      dir: './.data/exports',
+      retentionDays: 30,
+      attempts: 3,
+      backoffMs: 30000,
+      concurrency: 2,
+      minIntervalSeconds: 60,
+    });
+  });
+
+  it('parses and checks the export settings', () => {
+    const c = loadConfig({ EXPORT_DIR: '/srv/exports', EXPORT_RETENTION_DAYS: '7', EXPORT_ATTEMPTS: '1' });
+    expect(c.exports).toMatchObject({ dir: '/srv/exports', retentionDays: 7, attempts: 1 });
+    expect(() => loadConfig({ EXPORT_RETENTION_DAYS: '0' })).toThrow(
+      'EXPORT_RETENTION_DAYS: expected at least 1 (got "0")',
+    );
+    expect(() => loadConfig({ EXPORT_ATTEMPTS: 'x' })).toThrow('EXPORT_ATTEMPTS: expected a whole number from 1 to 20');
   });
 
   it('parses the Digest algorithms offered', () => {

@@ -89,6 +89,12 @@ const envSchema = z.object({
   PROJECTION_BATCH_SIZE: int(1, 100000).default(2000),
   PROJECTION_CATCHUP_MS: int(50, 600000).default(1000),
   BILLING_UPLOAD_LIMIT: int(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
+  EXPORT_DIR: z.string().min(1).default('./.data/exports'),
+  EXPORT_RETENTION_DAYS: int(1, 3650).default(30),
+  EXPORT_ATTEMPTS: int(1, 20).default(3),
+  EXPORT_BACKOFF_MS: int(10, 3600000).default(30000),
+  EXPORT_CONCURRENCY: int(1, 32).default(2),
+  EXPORT_MIN_INTERVAL_SECONDS: int(1, 86400).default(60),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -115,6 +121,19 @@ export interface AppConfig {
   projections: { partitions: number; batchSize: number; catchUpMs: number };
   /** Largest carrier CDR file accepted by `POST /billing/carrier-files`, bytes. */
   billing: { uploadLimit: number };
+  /**
+   * CSV exports: where files go (shared by the workers that write and the API that serves them),
+   * how long runs and files are kept, retries of a failed run (exponential backoff from
+   * `backoffMs`), parallel runs per worker, and the shortest period a schedule may have.
+   */
+  exports: {
+    dir: string;
+    retentionDays: number;
+    attempts: number;
+    backoffMs: number;
+    concurrency: number;
+    minIntervalSeconds: number;
+  };
   logLevel: Env['LOG_LEVEL'];
   shutdownTimeoutMs: number;
 }
@@ -166,6 +185,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       catchUpMs: e.PROJECTION_CATCHUP_MS,
     },
     billing: { uploadLimit: e.BILLING_UPLOAD_LIMIT },
+    exports: {
+      dir: e.EXPORT_DIR,
+      retentionDays: e.EXPORT_RETENTION_DAYS,
+      attempts: e.EXPORT_ATTEMPTS,
+      backoffMs: e.EXPORT_BACKOFF_MS,
+      concurrency: e.EXPORT_CONCURRENCY,
+      minIntervalSeconds: e.EXPORT_MIN_INTERVAL_SECONDS,
+    },
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };

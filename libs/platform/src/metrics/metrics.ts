@@ -91,6 +91,25 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly exportRuns = new Counter({
+    name: 'cdr_export_runs_total',
+    help: 'Export attempts by report and outcome (succeeded, retried, failed)',
+    labelNames: ['report', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly exportRows = new Counter({
+    name: 'cdr_export_rows_total',
+    help: 'CSV rows written by exports',
+    labelNames: ['report'] as const,
+    registers: [this.registry],
+  });
+  readonly exportSeconds = new Histogram({
+    name: 'cdr_export_seconds',
+    help: 'Time to write one export file',
+    labelNames: ['report'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1200],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

@@ -7,7 +7,12 @@ import { rateLimitedWarn } from './rate-limited-log';
 import { QueueBackend } from './queue-connection';
 
 /** Names of every BullMQ queue, so producers and workers agree. */
-export const QUEUES = { maintenance: 'maintenance', projections: 'projections', billing: 'billing' } as const;
+export const QUEUES = {
+  maintenance: 'maintenance',
+  projections: 'projections',
+  billing: 'billing',
+  exports: 'exports',
+} as const;
 
 /** Nest injection token for the chosen queue backend description. */
 export const QUEUE_BACKEND = Symbol('QUEUE_BACKEND');
