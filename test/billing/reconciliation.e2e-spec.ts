@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { TenantDb, createApiKey } from '@app/api';
@@ -8,6 +9,9 @@ import { WorkerModule } from '../../apps/worker/worker.module';
 import { startTestApp } from '../support/app';
 import { TEST_DATABASE_URL, testPool, waitFor } from '../support/env';
 import { waitForProjections } from '../support/projections';
+import { reconciliationReport } from '@app/exports/reports/reconciliation.report';
+import { RECONCILIATION_ITEM_COLUMNS as RECONCILIATION_COLUMNS } from '@app/reporting';
+import { csvRows, exportCsv, expectedCell } from '../exports/support';
 import { cli, gql, outboundCall, tempFile } from './support';
 
 const UPLOAD_LIMIT = 64 * 1024;
@@ -312,6 +316,59 @@ describe('reconciliation', () => {
       { status: 'COST_MISMATCH' },
       { status: 'MISSING_IN_CARRIER' },
     ]);
+
+    // The same items as CSV (exports issue): parsed back, equal to GraphQL cell for cell.
+    const fields = RECONCILIATION_COLUMNS.join(' ');
+    const all = await gql(url, key, `query($id: ID!) { reconciliationItems(runId: $id, first: 500) { ${fields} } }`, {
+      id: run.id,
+    });
+    const { run: exported, text } = await exportCsv(url, key, {
+      report: 'RECONCILIATION',
+      reconciliationRunId: run.id,
+      timezone: 'Australia/Sydney',
+    });
+    expect(exported).toMatchObject({ status: 'SUCCEEDED', rowCount: 5 });
+    // The file is named by the run's period in the export's zone.
+    expect(exported.downloadPath).toBe(`/exports/${exported.id}/download`);
+    const [header, ...rows] = csvRows(text);
+    expect(header).toEqual([...RECONCILIATION_COLUMNS]);
+    const kinds = reconciliationReport.columns.map((c) => c.kind);
+    expect(rows).toEqual(
+      (all.body.data.reconciliationItems as Array<Record<string, unknown>>).map((item) =>
+        RECONCILIATION_COLUMNS.map((c, i) => expectedCell(item[c], kinds[i], 'Australia/Sydney')),
+      ),
+    );
+    expect(rows[0].slice(0, 7)).toEqual([
+      'MATCHED',
+      'CALL_ID',
+      rows[0][2],
+      'c1',
+      '61280001000',
+      '61412345678',
+      '2026-03-02T20:00:00.000+11:00',
+    ]);
+  });
+
+  it('a RECONCILIATION export of an unknown or unfinished run is refused with a clear error', async () => {
+    const unknown = randomUUID();
+    const { body } = await gql(url, key, `mutation($i: ExportRequest!) { runExport(input: $i) { id } }`, {
+      i: { report: 'RECONCILIATION', reconciliationRunId: unknown },
+    });
+    expect(body.errors?.[0]).toMatchObject({
+      message: `no reconciliation run ${unknown}`,
+      extensions: { code: 'BAD_USER_INPUT', field: 'reconciliationRunId' },
+    });
+    const { rows } = await pool.query<{ id: string }>(
+      `INSERT INTO reconciliation_runs (tenant_id, carrier, period_from, period_to, status)
+       VALUES ($1, 'telstra', '2026-04-01T00:00:00Z', '2026-04-02T00:00:00Z', 'FAILED') RETURNING id`,
+      [tenantId],
+    );
+    const failed = await gql(url, key, `mutation($i: ExportRequest!) { runExport(input: $i) { id } }`, {
+      i: { report: 'RECONCILIATION', reconciliationRunId: rows[0].id },
+    });
+    expect(failed.body.errors?.[0].message).toBe(
+      `reconciliation run ${rows[0].id} is FAILED: export it once its status is SUCCEEDED`,
+    );
   });
 
   it('asking twice while a run is queued returns the same run; another tenant sees nothing of it', async () => {

@@ -169,20 +169,6 @@ describe('CSV content and download', () => {
     expect(gunzipSync(res.body).toString('utf8')).toBe(calls.text);
   });
 
-  it('a RECONCILIATION export fails at once with a clear reason (billing is not wired yet)', async () => {
-    const queued = await runExport(url, a.key, { report: 'RECONCILIATION', reconciliationRunId: randomUUID() });
-    expect(queued.status).toBe('QUEUED');
-    const run = await finished(url, a.key, queued.id);
-    expect(run).toMatchObject({
-      status: 'FAILED',
-      error: 'reconciliation exports need billing',
-      attempts: 1,
-      downloadPath: null,
-      rowCount: null,
-    });
-    expect((await download(url, a.key, run.id)).status).toBe(409);
-  });
-
   it('bad requests get clear errors naming the field, before any run exists', async () => {
     const before = (await pool.query(`SELECT count(*)::int AS n FROM export_runs WHERE tenant_id = $1`, [a.id])).rows[0]
       .n;

@@ -37,6 +37,7 @@ import {
   ExportRunNotFoundError,
   ExportUnavailableError,
 } from './exports.errors';
+import { reconciliationPeriod } from './reports/reconciliation.report';
 import { REPORTS } from './reports/registry';
 import { latestSlot, validCron } from './schedule/cron';
 
@@ -130,7 +131,10 @@ export class ExportService {
     const spec = validExportRequest(input);
     const run = await db.write(async (c) => {
       const zone = spec.timezone ?? (await tenantZone(c, db.tenantId));
-      const period = exportPeriod(spec, zone, new Date());
+      const period =
+        spec.report === 'RECONCILIATION'
+          ? await reconciliationPeriod(c, db.tenantId, spec.reconciliationRunId!)
+          : exportPeriod(spec, zone, new Date());
       REPORTS[spec.report].check(spec, period);
       return insertRun(c, {
         tenantId: db.tenantId,
