@@ -258,6 +258,13 @@ describe('listCalls filters', () => {
     expect(ids(page.rows)).toEqual([c.g, c.f]);
     expect(page.hasNextPage).toBe(true);
     expect(page.totalCount).toBe(5);
+    // Without the count (GraphQL when totalCount is not selected): the same page, no count.
+    const uncounted = await listCalls(pool, t.tenantId, {
+      filter: { direction: 'INBOUND' },
+      first: 2,
+      withTotalCount: false,
+    });
+    expect(uncounted).toEqual({ ...page, totalCount: null });
   });
 
   it('rejects bad input with the field name', async () => {

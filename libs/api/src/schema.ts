@@ -11,12 +11,9 @@ export async function buildSchemaSdl(): Promise<string> {
   const app = await NestFactory.createApplicationContext(GraphQLSchemaBuilderModule, { logger: false });
   try {
     await app.init();
-    const schema = await app.get(GraphQLSchemaFactory).create([
-      CallsResolver,
-      ReportsResolver,
-      BillingResolver,
-      ExportsResolver,
-    ]);
+    const schema = await app
+      .get(GraphQLSchemaFactory)
+      .create([CallsResolver, ReportsResolver, BillingResolver, ExportsResolver]);
     return `# Generated from the code by \`npm run schema\`; a test checks it is current.\n\n${printSchema(lexicographicSortSchema(schema))}\n`;
   } finally {
     await app.close();

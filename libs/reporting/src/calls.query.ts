@@ -96,7 +96,7 @@ export interface CallPage {
   /** The cursor of the last row; null on an empty page. */
   endCursor: string | null;
   /** Calls matching the filter, on every page (not only this one). */
-  totalCount: number;
+  totalCount: number | null;
 }
 
 /** One row of CONTRACT.md `CallLeg`. */
@@ -389,13 +389,14 @@ const CURSOR_TIME_SQL = `to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"
  * index before a page fills (a number matching 0.1 % of 200k calls: ~12 ms); `from`/`to` bound it.
  * The agent filter's legs lookup is a primary-key probe per candidate call, or one hashed scan of
  * the tenant's legs when the planner expects many candidates.
- * totalCount is a separate count over the same filter: its cost grows with the matching rows,
+ * totalCount is a separate count over the same filter (skipped with `withTotalCount: false`, as
+ * GraphQL does when the query does not ask for it): its cost grows with the matching rows,
  * so narrow `from`/`to` keep it cheap.
  */
 export async function listCalls(
   db: Queryable,
   tenantId: string,
-  args: { filter?: CallFilter | null; first?: number | null; after?: string | null },
+  args: { filter?: CallFilter | null; first?: number | null; after?: string | null; withTotalCount?: boolean },
 ): Promise<CallPage> {
   const filter = validCallFilter(args.filter);
   const first = validFirst(args.first);
@@ -420,10 +421,16 @@ export async function listCalls(
     `${callsSql(`${CALL_SELECT}, ${CURSOR_TIME_SQL} AS cursor_started_at`, where)} LIMIT ${limit}`,
     params,
   );
-  const { rows: count } = await db.query<{ n: string }>(
-    `SELECT count(*)::text AS n FROM call_sessions c WHERE ${countWhere.join(' AND ')}`,
-    countParams,
-  );
+  // The count costs as much as the matching rows: only when the caller reads it.
+  const count =
+    args.withTotalCount === false
+      ? null
+      : (
+          await db.query<{ n: string }>(
+            `SELECT count(*)::text AS n FROM call_sessions c WHERE ${countWhere.join(' AND ')}`,
+            countParams,
+          )
+        ).rows;
 
   const page = rows.slice(0, first).map(({ cursor_started_at, ...row }): CallEdgeRow => ({
     ...row,
@@ -433,7 +440,7 @@ export async function listCalls(
     rows: page,
     hasNextPage: rows.length > first,
     endCursor: page.length > 0 ? page[page.length - 1].cursor : null,
-    totalCount: Number(count[0]?.n ?? 0),
+    totalCount: count === null ? null : Number(count[0]?.n ?? 0),
   };
 }
 
