@@ -8,6 +8,7 @@ import {
   Projection,
   ProjectionRunner,
   QueueAttemptsProjection,
+  allProjections,
 } from '@app/projections';
 import { TenancyService } from '@app/platform';
 import { IngestModule } from '../apps/ingest/ingest.module';
@@ -236,7 +237,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
     // would be the lag. Checkpoints at the store's end stand for "caught up" (what is behind them
     // is not looked at again; only the new tenants' calls matter here).
     // Every projection the worker runs, or the lag would include another projection's backlog.
-    for (const projection of [callSessions, ...others]) await moveToEnd(pool, resetRunner, projection);
+    for (const projection of allProjections()) await moveToEnd(pool, resetRunner, projection);
     ctx.log('lag under steady ingest');
     const lag = await lagUnderLoad(scratch.url, ctx);
     const { callSessions: ours, noop } = lag.samples;

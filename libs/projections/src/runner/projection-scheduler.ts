@@ -45,15 +45,27 @@ export class ProjectionScheduler implements OnApplicationBootstrap, OnApplicatio
     await this.running;
   }
 
-  /** Advances every projection on one partition; `more` when the time budget ran out. */
+  /**
+   * Advances every projection on one partition, one batch each in turn, until all are caught up or
+   * `budgetMs` is spent; `more` when work is left. Taking turns batch by batch keeps a projection
+   * with a long backlog (a new one catching up from the start, a rebuild) from holding back the
+   * others by a whole budget: a caught-up projection waits at most one batch of each other one.
+   */
   async runPartition(partition: number, budgetMs = 5000): Promise<RunOutcome['status']> {
-    let status: RunOutcome['status'] = 'caught-up';
-    for (const projection of this.projections) {
-      const r = await this.runner.runPartition(projection, partition, budgetMs);
-      if (r.events) this.metrics.projectionEvents.inc({ projection: projection.name }, r.events);
-      if (r.status === 'more') status = 'more';
+    const deadline = Date.now() + budgetMs;
+    let pending = this.projections;
+    while (pending.length) {
+      const next: Projection[] = [];
+      for (const projection of pending) {
+        // Budget 0: exactly one batch (or none when caught up or another worker holds the partition).
+        const r = await this.runner.runPartition(projection, partition, 0);
+        if (r.events) this.metrics.projectionEvents.inc({ projection: projection.name }, r.events);
+        if (r.status === 'more') next.push(projection);
+      }
+      pending = next;
+      if (pending.length && Date.now() >= deadline) return 'more';
     }
-    return status;
+    return 'caught-up';
   }
 
   private async tick(): Promise<void> {

@@ -1,0 +1,109 @@
+import { Pool } from 'pg';
+import { EventStore, NewEvent, START_CHECKPOINT, StoredEvent, toPayloadJson } from '@app/event-store';
+import { AppConfig, Metrics, createLogger, loadConfig } from '@app/platform';
+import { Projection, ProjectionRunner, ProjectionScheduler } from '@app/projections';
+import { freshIds, testPool, waitFor } from '../support/env';
+import { privateDatabase } from '../support/projections';
+
+/** A projection that only records which batches it was given, in order, in a shared log. */
+function recording(name: string, log: string[]): Projection {
+  return {
+    name,
+    tables: [],
+    apply: (_client, events) => {
+      log.push(`${name}:${events.length}`);
+      return Promise.resolve();
+    },
+  };
+}
+
+function event(ids: { tenantId: string; sourceId: string }, n: number): NewEvent {
+  const raw = Buffer.from(`{"event":"CALL_ANSWER","id":"e${n}"}`);
+  return {
+    ...ids,
+    vendor: 'nexbro',
+    type: 'CALL_ANSWER',
+    recognized: true,
+    dedupKey: `e${n}`,
+    occurredAt: new Date(Date.UTC(2026, 0, 27, 17, 0, n)),
+    callKey: `call-${n}`,
+    raw,
+    payloadJson: toPayloadJson(JSON.parse(raw.toString('utf8'))),
+  };
+}
+
+describe('projection scheduler', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let pool: Pool;
+
+  beforeAll(async () => {
+    db = await privateDatabase('scheduler');
+    pool = testPool(db.url);
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('lets projections take turns batch by batch: a long backlog never holds back a caught-up one', async () => {
+    const store = new EventStore(pool);
+    const ids = freshIds();
+    // 31 events in 31 transactions; the backlog projection has them all to do, the live one only the last.
+    for (let n = 0; n < 31; n++) await store.append([event(ids, n)]);
+    // Wait until every event is visible to a gap-safe read (another server session may hold a snapshot).
+    const all = await waitFor(
+      async () => {
+        const read: StoredEvent[] = await store.readAfter(START_CHECKPOINT, 100);
+        return read.length === 31 ? read : null;
+      },
+      20000,
+      'all 31 events visible',
+    );
+
+    const log: string[] = [];
+    const backlog = recording('backlog', log);
+    const live = recording('live', log);
+    const runner = new ProjectionRunner(pool, store, { partitions: 1, batchSize: 10 });
+    const thirtieth = all[29];
+    await store.saveCheckpoint(runner.checkpointName(live, 0), START_CHECKPOINT, {
+      txId: thirtieth.txId,
+      position: thirtieth.position,
+    });
+
+    const config: AppConfig = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
+    const scheduler = new ProjectionScheduler(
+      runner,
+      [backlog, live],
+      pool,
+      config,
+      createLogger('silent'),
+      new Metrics(),
+    );
+    expect(await scheduler.runPartition(0, 60_000)).toBe('caught-up');
+    // One batch of the backlog, then the live projection's event; the backlog goes on after it.
+    expect(log).toEqual(['backlog:10', 'live:1', 'backlog:10', 'backlog:10', 'backlog:1']);
+    expect(await runner.isCaughtUp(backlog)).toBe(true);
+    expect(await runner.isCaughtUp(live)).toBe(true);
+  });
+
+  it('stops when the budget is spent and says there is more', async () => {
+    const store = new EventStore(pool);
+    const log: string[] = [];
+    const slow: Projection = {
+      name: 'slow',
+      tables: [],
+      apply: async (_client, events) => {
+        log.push(`slow:${events.length}`);
+        await new Promise((r) => setTimeout(r, 30)); // a batch that takes a while, not a wait for a worker
+      },
+    };
+    const runner = new ProjectionRunner(pool, store, { partitions: 1, batchSize: 5 });
+    const config: AppConfig = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
+    const scheduler = new ProjectionScheduler(runner, [slow], pool, config, createLogger('silent'), new Metrics());
+    // 31 events at 5 per batch need 7 batches; a 1 ms budget allows one round.
+    expect(await scheduler.runPartition(0, 1)).toBe('more');
+    expect(log).toEqual(['slow:5']);
+    expect(await scheduler.runPartition(0, 60_000)).toBe('caught-up');
+    expect(log).toEqual(['slow:5', 'slow:5', 'slow:5', 'slow:5', 'slow:5', 'slow:5', 'slow:1']);
+  });
+});
