@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { createApiKey, revokeApiKey } from '@app/api';
+import { applyTenantCountryChange } from '@app/billing';
 import { EventStore } from '@app/event-store';
 import { ExportRequestInput, ExportService, REPORTS, exportFileName, reportBySlug } from '@app/exports';
 import { ReportInputError, isUuid } from '@app/reporting';
@@ -198,8 +199,16 @@ export const COMMANDS: Record<string, Command> = {
   },
   'tenant:update': {
     usage:
-      'tenant:update --tenant T [--name N] [--timezone Z] [--sla-seconds S] [--short-abandon-seconds S] [--extension-pattern RE] — queue stats of the tenant are recomputed when a threshold changes',
-    options: flagged(['tenant', 'name', 'timezone', 'sla-seconds', 'short-abandon-seconds', 'extension-pattern']),
+      'tenant:update --tenant T [--name N] [--timezone Z] [--country CC] [--sla-seconds S] [--short-abandon-seconds S] [--extension-pattern RE] — queue stats of the tenant are recomputed when a threshold changes, its calls re-rated and carrier records re-normalised when the country changes',
+    options: flagged([
+      'tenant',
+      'name',
+      'timezone',
+      'country',
+      'sla-seconds',
+      'short-abandon-seconds',
+      'extension-pattern',
+    ]),
     run: async (v, ctx) => {
       const tenantId = required(v, 'tenant');
       const pool = new Pool({ connectionString: ctx.databaseUrl, max: 1 });
@@ -210,13 +219,22 @@ export const COMMANDS: Record<string, Command> = {
           const changed = await updateTenant(client, tenantId, {
             name: str(v, 'name'),
             timezone: str(v, 'timezone'),
+            country: str(v, 'country'),
             slaSeconds: str(v, 'sla-seconds'),
             shortAbandonSeconds: str(v, 'short-abandon-seconds'),
             extensionPattern: str(v, 'extension-pattern'),
           });
           const thresholds = changed.includes('slaSeconds') || changed.includes('shortAbandonSeconds');
           const recomputedBuckets = thresholds ? await recomputeTenantQueueStats(client, tenantId) : 0;
-          return { id: tenantId, changed, recomputedBuckets };
+          if (!changed.includes('country')) return { id: tenantId, changed, recomputedBuckets };
+          const { rerated, carrierRecords } = await applyTenantCountryChange(client, tenantId);
+          return {
+            id: tenantId,
+            changed,
+            recomputedBuckets,
+            reratedCalls: rerated,
+            renormalisedCarrierRecords: carrierRecords,
+          };
         });
       } finally {
         await pool.end();

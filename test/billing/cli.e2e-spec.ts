@@ -135,6 +135,104 @@ describe('billing from the command line', () => {
     );
   });
 
+  it('tenant:update --country re-rates the calls and re-reads the carrier numbers in the new country', async () => {
+    const { id: tenantId } = (await cliInProcess('tenant:create', '--name', 'No country yet')).out as { id: string };
+    const { id: sourceId } = (
+      await cliInProcess(
+        'source:create',
+        '--tenant',
+        tenantId,
+        '--vendor',
+        'voipcloud',
+        '--auth',
+        'none',
+        '--carrier',
+        'tel',
+      )
+    ).out as { id: string };
+    const rates =
+      'prefix,description,rate_per_minute,connect_fee,first_increment,next_increment,currency\n44,UK,0.06,0,60,60,GBP\n';
+    expect(
+      (await cliInProcess('rates:import', '--tenant', tenantId, '--carrier', 'tel', '--file', tempFile('r.csv', rates)))
+        .out,
+    ).toMatchObject({ imported: 1, rejected: 0 });
+    // A London number in national form: without a default country it is no phone number at all.
+    const call = outboundCall({
+      id: 'cc1',
+      to: '02079460000',
+      start: '2026-03-03T10:00:00Z',
+      answerAfter: 2,
+      talk: 61,
+    });
+    expect((await fetch(`${url}/webhooks/${sourceId}`, { method: 'POST', body: JSON.stringify(call) })).status).toBe(
+      200,
+    );
+    await waitForProjections(pool, tenantId, 30000, ['call-sessions', 'call-costs']);
+    const costs = async () =>
+      (
+        await pool.query(
+          'SELECT to_number, rate_prefix, round(cost, 4)::text AS cost, problem FROM call_costs WHERE tenant_id = $1',
+          [tenantId],
+        )
+      ).rows;
+    expect(await costs()).toEqual([
+      { to_number: null, rate_prefix: null, cost: null, problem: 'the destination is not a phone number' },
+    ]);
+    const carrierFile = 'call_id,start_time,from,to,duration,cost\n,2026-03-03T10:00:03Z,,02079460000,61,0.12\n';
+    expect(
+      (
+        await cliInProcess(
+          'carrier:import',
+          '--tenant',
+          tenantId,
+          '--carrier',
+          'tel',
+          '--file',
+          tempFile('c.csv', carrierFile),
+        )
+      ).out,
+    ).toMatchObject({ imported: 1, rejected: 0 });
+    const carrierNumbers = async () =>
+      (await pool.query('SELECT to_raw, to_number FROM carrier_records WHERE tenant_id = $1', [tenantId])).rows;
+    expect(await carrierNumbers()).toEqual([{ to_raw: '02079460000', to_number: null }]);
+
+    expect((await cliInProcess('tenant:update', '--tenant', tenantId, '--country', 'gb')).out).toEqual({
+      id: tenantId,
+      changed: ['country'],
+      recomputedBuckets: 0,
+      reratedCalls: 1,
+      renormalisedCarrierRecords: 1,
+    });
+    // 0.06/min at 60/60: 61 s -> 120 s = 0.12
+    expect(await costs()).toEqual([{ to_number: '442079460000', rate_prefix: '44', cost: '0.1200', problem: null }]);
+    expect(await carrierNumbers()).toEqual([{ to_raw: '02079460000', to_number: '442079460000' }]);
+    const run = (
+      await cliInProcess(
+        'reconcile',
+        '--tenant',
+        tenantId,
+        '--carrier',
+        'tel',
+        '--from',
+        '2026-03-03T00:00:00Z',
+        '--to',
+        '2026-03-04T00:00:00Z',
+        '--wait',
+      )
+    ).out;
+    expect(run).toMatchObject({ status: 'SUCCEEDED', matched: 1, missingInCarrier: 0, missingInOurs: 0 });
+
+    // The same country again changes nothing; a bad code is refused with the expected form.
+    expect((await cliInProcess('tenant:update', '--tenant', tenantId, '--country', 'GB')).out).toEqual({
+      id: tenantId,
+      changed: [],
+      recomputedBuckets: 0,
+    });
+    expect((await cliInProcess('tenant:update', '--tenant', tenantId, '--country', 'GBR')).error).toContain(
+      'country: expected an ISO 3166 two-letter country code like AU',
+    );
+  });
+
   it('says what is wrong with the arguments', async () => {
     const { id: tenantId } = (await cliInProcess('tenant:create', '--name', 'CLI errors')).out as { id: string };
     const bad = async (...args: string[]) => {

@@ -14,3 +14,4 @@ export * from './reconciliation.engine';
 export * from './reconciliation.queue';
 export * from './reconciliation.runs';
 export * from './reconciliation.service';
+export * from './tenant-country';

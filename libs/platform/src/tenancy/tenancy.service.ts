@@ -33,14 +33,15 @@ const pattern = z.string().refine(
 );
 const seconds = z.coerce.number().int().min(0).max(86400);
 
+const country = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, { message: 'expected an ISO 3166 two-letter country code like AU' })
+  .transform((c) => c.toUpperCase());
+
 const tenantInput = z.object({
   name: z.string().trim().min(1).max(200),
   timezone: zone.default('UTC'),
-  country: z
-    .string()
-    .regex(/^[A-Za-z]{2}$/, { message: 'expected an ISO 3166 two-letter country code like AU' })
-    .transform((c) => c.toUpperCase())
-    .optional(),
+  country: country.optional(),
   slaSeconds: seconds.default(20),
   shortAbandonSeconds: seconds.default(5),
   extensionPattern: pattern.default('^\\d{2,5}$'),
@@ -52,6 +53,7 @@ const tenantPatch = z
   .object({
     name: z.string().trim().min(1).max(200).optional(),
     timezone: zone.optional(),
+    country: country.optional(),
     slaSeconds: seconds.optional(),
     shortAbandonSeconds: seconds.optional(),
     extensionPattern: pattern.optional(),
@@ -62,6 +64,7 @@ export type TenantPatch = z.input<typeof tenantPatch>;
 const PATCH_COLUMNS = {
   name: 'name',
   timezone: 'timezone',
+  country: 'country',
   slaSeconds: 'sla_seconds',
   shortAbandonSeconds: 'short_abandon_seconds',
   extensionPattern: 'extension_pattern',
