@@ -232,10 +232,15 @@ export async function loadChanges(
     call_id: string | null;
     at: Date;
   }>(
-    `SELECT c.tenant_id, c.agent, c.layer, c.queue, c.state, c.call_id, c.at
+    // LATERAL: an index range per window whatever the statistics say (during a catch-up they lag
+    // the table's growth, and a join would then be planned as a scan of all of agent_changes).
+    `SELECT w.tenant_id, w.agent, w.layer, w.queue, c.state, c.call_id, c.at
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS w(tenant_id, agent, layer, queue, start)
-     JOIN agent_changes c ON c.tenant_id = w.tenant_id AND c.agent = w.agent AND c.layer = w.layer AND c.queue = w.queue
-       AND c.at >= w.start`,
+     CROSS JOIN LATERAL (
+       SELECT c.state, c.call_id, c.at FROM agent_changes c
+       WHERE c.tenant_id = w.tenant_id AND c.agent = w.agent AND c.layer = w.layer AND c.queue = w.queue
+         AND c.at >= w.start
+     ) c`,
     [
       windows.map((t) => t.tenantId),
       windows.map((t) => t.agent),
@@ -328,10 +333,16 @@ export async function earliestRings(
   const asked = agents.filter((a) => a.calls.length > 0);
   if (asked.length === 0) return out;
   const { rows } = await client.query<{ tenant_id: string; agent: string; at: Date }>(
-    `SELECT s.tenant_id, s.agent, min(s.started_at) AS at
+    // One index probe per (agent, call) on agent_segments_call_idx (its partial predicate stated,
+    // so the planner can use it): a join of the whole key list let it scan the table instead.
+    `SELECT k.tenant_id, k.agent, min(r.started_at) AS at
      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[]) AS k(tenant_id, agent, before, call_id)
-     JOIN agent_segments s ON s.tenant_id = k.tenant_id AND s.agent = k.agent AND s.call_id = k.call_id
-       AND s.started_at < k.before AND s.layer = 'CALL' AND s.state = 'RINGING'
+     CROSS JOIN LATERAL (
+       SELECT s.started_at FROM agent_segments s
+       WHERE s.tenant_id = k.tenant_id AND s.agent = k.agent AND s.call_id = k.call_id AND s.call_id IS NOT NULL
+         AND s.started_at < k.before AND s.layer = 'CALL' AND s.state = 'RINGING'
+       ORDER BY s.started_at LIMIT 1
+     ) r
      GROUP BY 1, 2`,
     [
       asked.flatMap((a) => a.calls.map(() => a.tenantId)),
