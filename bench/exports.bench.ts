@@ -8,6 +8,7 @@ import { Pool } from 'pg';
 import { CALLS_FROM, CALL_FIELDS } from '@app/reporting';
 import { Benchmark, BenchContext, BenchmarkOutput, Figure, figure } from './lib/benchmark';
 import { startChild } from './lib/child';
+import { createScratchDatabase } from './lib/database';
 import type { ExportOutcome } from './lib/export-child';
 import { BENCH_QUEUE_PREFIX, clearBenchQueues } from './lib/ingest-app';
 import { timed } from './lib/timing';
@@ -118,7 +119,11 @@ async function psqlCopy(
 }
 
 async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
-  const pool = new Pool({ connectionString: ctx.databaseUrl, max: 2, application_name: 'cdr-bench' });
+  // A database of its own: in a full run the bench database holds the earlier benchmarks' events,
+  // and the worker's projections would be catching up on them during the export.
+  const scratch = await createScratchDatabase(ctx.databaseUrl, 'exports');
+  const dbUrl = scratch.url;
+  const pool = new Pool({ connectionString: dbUrl, max: 2, application_name: 'cdr-bench' });
   pool.on('error', (e) => ctx.log(`idle connection error: ${e.message}`));
   const dir = mkdtempSync(join(tmpdir(), 'cdr-bench-exports-'));
   const tenantId = randomUUID();
@@ -138,7 +143,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
 
     await clearBenchQueues();
     await child.call('start', {
-      databaseUrl: ctx.databaseUrl,
+      databaseUrl: dbUrl,
       env: { EXPORT_DIR: join(dir, 'ours'), EXPORT_CONCURRENCY: '1', QUEUE_PREFIX: BENCH_QUEUE_PREFIX },
     });
     const query = referenceQuery(tenantId);
@@ -150,7 +155,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
     const ours: ExportOutcome[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const file = join(dir, `psql-${i}.csv`);
-      refs.push(await psqlCopy(ctx.databaseUrl, query, `'${file}'`));
+      refs.push(await psqlCopy(dbUrl, query, `'${file}'`));
       const refRows = readFileSync(file, 'utf8').split('\n').length - 2;
       if (refRows !== CALLS) throw new Error(`psql wrote ${refRows} rows, expected ${CALLS}`);
       ctx.log(
@@ -169,7 +174,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
     }
 
     // gzip: ours (zlib level 6, off the main thread) against psql piped through gzip -6.
-    const gzRef = await psqlCopy(ctx.databaseUrl, query, `PROGRAM 'gzip -6 > ${join(dir, 'psql.csv.gz')}'`);
+    const gzRef = await psqlCopy(dbUrl, query, `PROGRAM 'gzip -6 > ${join(dir, 'psql.csv.gz')}'`);
     const gz = await child.call<ExportOutcome>('run', { tenantId, request: { ...request, gzip: true } });
     if (gz.status !== 'SUCCEEDED') throw new Error(`gzip export failed: ${gz.error}`);
     const gzRefBytes = statSync(join(dir, 'psql.csv.gz')).size;
@@ -215,6 +220,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
     await child.close();
     await clearBenchQueues().catch(() => undefined);
     await pool.end();
+    await scratch.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

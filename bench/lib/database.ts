@@ -4,7 +4,7 @@ import { runMigrations } from '@app/platform/database/migrate';
 /** The bench database (`BENCH_DATABASE`, default cdr_bench), so two checkouts can bench at once. */
 export const BENCH_DATABASE = benchDatabaseName(process.env.BENCH_DATABASE);
 /** Databases a benchmark may create for itself beside the bench database; dropped with it. */
-export const SCRATCH_SUFFIXES = ['projections', 'reporting'] as const;
+export const SCRATCH_SUFFIXES = ['projections', 'reporting', 'exports'] as const;
 const scratchName = (suffix: (typeof SCRATCH_SUFFIXES)[number]) => `${BENCH_DATABASE}_${suffix}`;
 
 function benchDatabaseName(value: string | undefined): string {
