@@ -7,6 +7,7 @@ import { Agents1764000005000 } from './1764000005000-agents';
 import { ApiKeysRls1764000006000 } from './1764000006000-api-keys-rls';
 import { Billing1764000007000 } from './1764000007000-billing';
 import { Exports1764000008000 } from './1764000008000-exports';
+import { QueueHourStats1764000009000 } from './1764000009000-queue-hour-stats';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   ApiKeysRls1764000006000,
   Billing1764000007000,
   Exports1764000008000,
+  QueueHourStats1764000009000,
 ];

@@ -9,7 +9,13 @@ import { applyTenantCountryChange } from '@app/billing';
 import { EventStore } from '@app/event-store';
 import { ExportRequestInput, ExportService, REPORTS, exportFileName, reportBySlug } from '@app/exports';
 import { ReportInputError, isUuid } from '@app/reporting';
-import { Projection, ProjectionRunner, allProjections, recomputeTenantQueueStats } from '@app/projections';
+import {
+  Projection,
+  ProjectionRunner,
+  allProjections,
+  rebuildTenantQueueHourStats,
+  recomputeTenantQueueStats,
+} from '@app/projections';
 import {
   AppConfig,
   Metrics,
@@ -226,6 +232,8 @@ export const COMMANDS: Record<string, Command> = {
           });
           const thresholds = changed.includes('slaSeconds') || changed.includes('shortAbandonSeconds');
           const recomputedBuckets = thresholds ? await recomputeTenantQueueStats(client, tenantId) : 0;
+          // Hour rollups are kept in the tenant's zone: a new zone regroups all of them.
+          if (changed.includes('timezone')) await rebuildTenantQueueHourStats(client, tenantId);
           if (!changed.includes('country')) return { id: tenantId, changed, recomputedBuckets };
           const { rerated, carrierRecords } = await applyTenantCountryChange(client, tenantId);
           return {

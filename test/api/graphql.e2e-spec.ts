@@ -203,11 +203,15 @@ describe('GraphQL API', () => {
           'raw_events',
           'queue_attempts',
           'queue_interval_stats',
+          'queue_hour_stats',
           'tenants',
         ])
           out[t] = (await c.query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n;
         out.foreign = (
           await c.query(`SELECT count(*)::int AS n FROM call_sessions WHERE tenant_id <> $1`, [b.id])
+        ).rows[0].n;
+        out.foreignHours = (
+          await c.query(`SELECT count(*)::int AS n FROM queue_hour_stats WHERE tenant_id <> $1`, [b.id])
         ).rows[0].n;
         return out;
       });
@@ -217,9 +221,16 @@ describe('GraphQL API', () => {
         raw_events: 2,
         queue_attempts: 2,
         queue_interval_stats: 2,
+        queue_hour_stats: counts.queue_hour_stats,
         tenants: 1,
         foreign: 0,
+        foreignHours: 0,
       });
+      expect(counts.queue_hour_stats).toBeGreaterThan(0);
+      // Other tenants have hour rows too; B's session sees none of them.
+      expect(
+        (await pool.query(`SELECT count(*)::int AS n FROM queue_hour_stats WHERE tenant_id <> $1`, [b.id])).rows[0].n,
+      ).toBeGreaterThan(0);
       await expect(db.run((c) => c.query(`UPDATE call_sessions SET queue = 'x'`))).rejects.toThrow(
         /read-only transaction/,
       );

@@ -365,7 +365,8 @@ describe('order independence and rebuilds (private database)', () => {
     (
       await own.query(
         `SELECT json_build_object('attempts', (SELECT json_agg(a ORDER BY a.call_key, a.attempt_key) FROM queue_attempts a),
-                                  'stats', (SELECT json_agg(s ORDER BY s.bucket_start, s.queue) FROM queue_interval_stats s)) AS v`,
+                                  'stats', (SELECT json_agg(s ORDER BY s.bucket_start, s.queue) FROM queue_interval_stats s),
+                                  'hours', (SELECT json_agg(h ORDER BY h.bucket_start, h.queue) FROM queue_hour_stats h)) AS v`,
       )
     ).rows[0].v;
 
@@ -415,7 +416,9 @@ describe('order independence and rebuilds (private database)', () => {
                                                            wait_seconds, answered_by, talk_seconds, callback)
                                           ORDER BY call_key, attempt_key) FROM queue_attempts WHERE tenant_id = $1),
              'stats', (SELECT json_agg(to_jsonb(s) - 'tenant_id' ORDER BY bucket_start, queue)
-                       FROM queue_interval_stats s WHERE tenant_id = $1)) AS v`,
+                       FROM queue_interval_stats s WHERE tenant_id = $1),
+             'hours', (SELECT json_agg(to_jsonb(h) - 'tenant_id' ORDER BY bucket_start, queue)
+                       FROM queue_hour_stats h WHERE tenant_id = $1)) AS v`,
           [tenantId],
         )
       ).rows[0].v;

@@ -1,5 +1,6 @@
 import {
   MAX_SPAN_DAYS,
+  hourRollupUsable,
   ReportInputError,
   intervalStartSql,
   intervalStartSqlBySegments,
@@ -110,5 +111,53 @@ describe('intervalStartSqlBySegments', () => {
     expect(intervalStartSqlBySegments('b', 'FIFTEEN_MINUTES', [{ start: 0, offset: 0 }], [])).toBe('b');
     expect(intervalStartSqlBySegments('b', 'DAY', [{ start: 0, offset: 0 }], [])).toBeNull();
     expect(intervalStartSqlBySegments('b', 'HOUR', [{ start: 0, offset: 7 }], [])).toBeNull();
+  });
+});
+
+describe('hourRollupUsable', () => {
+  const d = (iso: string) => new Date(iso);
+  it('takes the rollups for hours and longer in the tenant zone over whole local hours', () => {
+    // Asia/Kolkata (+05:30): local midnight is 18:30Z.
+    expect(
+      hourRollupUsable('Asia/Kolkata', 'Asia/Kolkata', 'HOUR', d('2026-02-28T18:30Z'), d('2026-03-31T18:30Z')),
+    ).toBe(true);
+    for (const g of ['DAY', 'WEEK', 'MONTH'] as const)
+      expect(hourRollupUsable('Asia/Kolkata', 'Asia/Kolkata', g, d('2026-02-28T18:30Z'), d('2026-03-31T18:30Z'))).toBe(
+        true,
+      );
+    // Asia/Kathmandu (+05:45): its hours start at a quarter past in UTC.
+    expect(
+      hourRollupUsable('Asia/Kathmandu', 'Asia/Kathmandu', 'HOUR', d('2026-03-01T02:15Z'), d('2026-03-02T02:15Z')),
+    ).toBe(true);
+    // One-hour DST changes happen at local hour starts: New York and London in spring and autumn.
+    expect(
+      hourRollupUsable('America/New_York', 'America/New_York', 'DAY', d('2026-03-01T05:00Z'), d('2026-04-01T04:00Z')),
+    ).toBe(true);
+    expect(
+      hourRollupUsable('Europe/London', 'Europe/London', 'HOUR', d('2026-10-24T23:00Z'), d('2026-10-26T00:00Z')),
+    ).toBe(true);
+  });
+
+  it('falls back to the 15-minute buckets wherever the rollups could differ', () => {
+    const from = d('2026-02-28T18:30Z');
+    const to = d('2026-03-31T18:30Z');
+    expect(hourRollupUsable('Asia/Kolkata', 'Asia/Kolkata', 'THIRTY_MINUTES', from, to)).toBe(false);
+    expect(hourRollupUsable('Asia/Kolkata', 'Asia/Kolkata', 'FIFTEEN_MINUTES', from, to)).toBe(false);
+    // Another zone than the rollups' own, even with the same offsets.
+    expect(hourRollupUsable('Asia/Calcutta', 'Asia/Kolkata', 'HOUR', from, to)).toBe(false);
+    expect(hourRollupUsable('UTC', 'Asia/Kolkata', 'HOUR', d('2026-03-01T00:00Z'), d('2026-03-02T00:00Z'))).toBe(false);
+    // from or to inside a local hour.
+    expect(hourRollupUsable('Asia/Kolkata', 'Asia/Kolkata', 'HOUR', d('2026-03-01T00:00Z'), to)).toBe(false);
+    expect(hourRollupUsable('Asia/Kolkata', 'Asia/Kolkata', 'DAY', from, d('2026-03-31T18:45Z'))).toBe(false);
+    // Lord Howe moves its clocks by half an hour: its local hours shift against the rollups'.
+    expect(
+      hourRollupUsable(
+        'Australia/Lord_Howe',
+        'Australia/Lord_Howe',
+        'HOUR',
+        d('2026-03-28T13:00Z'),
+        d('2026-04-12T13:00Z'),
+      ),
+    ).toBe(false);
   });
 });

@@ -173,3 +173,30 @@ export function intervalStartMsSql(
   // date_part is float8 arithmetic; extract() would compute in numeric, row by row.
   return `(date_part('epoch', ${start}) * 1000)`;
 }
+
+const HOUR_MS = 3_600_000;
+const startsLocalHour = (ms: number, offsetMinutes: number) => (ms + offsetMinutes * 60_000) % HOUR_MS === 0;
+
+/**
+ * Whether hour rollups kept in the hours of `rollupZone` (queue_hour_stats) give exactly the
+ * answer of the 15-minute buckets for intervals of `granularity` in `zone` over [from, to): the
+ * zone is the rollups' own, the intervals are hours or longer, `from` and `to` start local hours,
+ * and every offset in the range is a whole number of quarter hours, differs from the others by
+ * whole hours and changes only at a local hour's start — so every local hour lies whole in one
+ * interval and inside the range, and its buckets' sum is the rollup row.
+ */
+export function hourRollupUsable(
+  zone: string,
+  rollupZone: string,
+  granularity: Granularity,
+  from: Date,
+  to: Date,
+): boolean {
+  if (zone !== rollupZone || granularity === 'FIFTEEN_MINUTES' || granularity === 'THIRTY_MINUTES') return false;
+  const segments = offsetSegments(zone, from, to);
+  const first = segments[0].offset;
+  if (!startsLocalHour(to.getTime(), IANAZone.create(zone).offset(to.getTime()))) return false;
+  return segments.every(
+    (s) => s.offset % 15 === 0 && (s.offset - first) % 60 === 0 && startsLocalHour(s.start, s.offset),
+  );
+}

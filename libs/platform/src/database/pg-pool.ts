@@ -1,4 +1,4 @@
-import { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { Pool, PoolClient, QueryArrayConfig, QueryArrayResult, QueryResult, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 
 /** Nest injection token for the shared node-postgres pool used by hand-written SQL. */
@@ -7,6 +7,8 @@ export const PG_POOL = Symbol('PG_POOL');
 /** Anything that can run a query: the pool, or a client inside the caller's transaction. */
 export interface Queryable {
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+  /** Rows as arrays (`rowMode: 'array'`): much cheaper to receive when a report has many rows. */
+  query<R extends unknown[] = unknown[]>(config: QueryArrayConfig): Promise<QueryArrayResult<R>>;
 }
 
 /** The pool TypeORM already owns, so hot paths and entities share one set of connections. */

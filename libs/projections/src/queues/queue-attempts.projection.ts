@@ -52,6 +52,7 @@ const refKey = (r: CallRef) => `${r.tenantId}/${r.sourceId}/${r.callKey}`;
 export class QueueAttemptsProjection implements Projection {
   readonly name = 'queue-attempts';
   readonly tables = [
+    'queue_hour_stats',
     'queue_interval_stats',
     'queue_attempts',
     'queue_event_calls',

@@ -78,8 +78,11 @@ export async function recomputeBuckets(client: PoolClient, keys: readonly Bucket
      WHERE s.tenant_id = k.tenant_id AND s.queue = k.queue AND s.bucket_start = k.bucket_start`,
     args,
   );
-  if (sums.size === 0) return;
-  const entries = [...sums.values()];
+  if (sums.size > 0) await insertBuckets(client, [...sums.values()]);
+  await refreshHourStats(client, args);
+}
+
+async function insertBuckets(client: PoolClient, entries: Array<{ key: BucketKey; counters: QueueCounters }>) {
   const columns = COUNTER_COLUMNS.map(([field]) => entries.map((e) => e.counters[field]));
   await client.query(
     `INSERT INTO queue_interval_stats (tenant_id, queue, bucket_start, ${COUNTER_COLUMNS.map(([, c]) => c).join(', ')})
@@ -91,6 +94,56 @@ export async function recomputeBuckets(client: PoolClient, keys: readonly Bucket
       ...columns,
     ],
   );
+}
+
+/** SQL of the instant the local hour (in `zone`) holding the instant `at` began (see queue_hour_stats). */
+export const localHourStartSql = (at: string, zone: string): string =>
+  `(${at} - make_interval(mins => extract(minute FROM ${at} AT TIME ZONE ${zone})::int))`;
+
+const HOUR_COLUMNS = COUNTER_COLUMNS.map(([, c]) => c);
+const HOUR_SUMS = COUNTER_COLUMNS.map(([, c]) => (c === 'max_wait' ? `max(s.${c})` : `sum(s.${c})`)).join(', ');
+
+/**
+ * Recomputes the queue_hour_stats rows (hours of the tenant's zone) that hold the given 15-minute
+ * buckets, from queue_interval_stats: an hour left without buckets loses its row.
+ */
+async function refreshHourStats(client: PoolClient, args: unknown[]): Promise<void> {
+  const hours = `SELECT DISTINCT k.tenant_id, k.queue, t.timezone, ${localHourStartSql('k.bucket_start', 't.timezone')} AS hour_start
+     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, queue, bucket_start)
+     JOIN tenants t ON t.id = k.tenant_id`;
+  await client.query(
+    `WITH h AS (${hours})
+     DELETE FROM queue_hour_stats s USING h
+     WHERE s.tenant_id = h.tenant_id AND s.queue = h.queue AND s.bucket_start = h.hour_start`,
+    args,
+  );
+  await client.query(
+    `WITH h AS (${hours})
+     INSERT INTO queue_hour_stats (tenant_id, queue, bucket_start, ${HOUR_COLUMNS.join(', ')})
+     SELECT h.tenant_id, h.queue, h.hour_start, ${HOUR_SUMS}
+     FROM h JOIN queue_interval_stats s ON s.tenant_id = h.tenant_id AND s.queue = h.queue
+       AND s.bucket_start >= h.hour_start - interval '1 hour' AND s.bucket_start < h.hour_start + interval '2 hours'
+       AND ${localHourStartSql('s.bucket_start', 'h.timezone')} = h.hour_start
+     GROUP BY 1, 2, 3`,
+    args,
+  );
+}
+
+/**
+ * Rebuilds a tenant's queue_hour_stats in its current zone (after the zone changed), in the
+ * caller's transaction. Returns the number of hour rows written.
+ */
+export async function rebuildTenantQueueHourStats(client: PoolClient, tenantId: string): Promise<number> {
+  await client.query('DELETE FROM queue_hour_stats WHERE tenant_id = $1', [tenantId]);
+  const result = await client.query(
+    `INSERT INTO queue_hour_stats (tenant_id, queue, bucket_start, ${HOUR_COLUMNS.join(', ')})
+     SELECT s.tenant_id, s.queue, ${localHourStartSql('s.bucket_start', 't.timezone')}, ${HOUR_SUMS}
+     FROM queue_interval_stats s JOIN tenants t ON t.id = s.tenant_id
+     WHERE s.tenant_id = $1
+     GROUP BY 1, 2, 3`,
+    [tenantId],
+  );
+  return result.rowCount ?? 0;
 }
 
 /**
