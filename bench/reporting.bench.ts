@@ -352,12 +352,14 @@ Latency of what BI tools ask, on a store of ten million events. **Goal: queueSta
   _Reference_: the same \`listCalls\` query of \`libs/reporting\` on a plain connection — so the
   ratio is what HTTP, GraphQL and the tenant session add.
 
-_Where the goal stands._ queueStats is about 25 times faster than aggregating the events but
-misses 50 ms: a month of 50 queues is about 74,000 fifteen-minute buckets of the tenant,
-aggregated into 18,600 hourly rows with 17 sums each; on 2 cores PostgreSQL needs 60–100 ms for
-that (measured alone on the same row counts, whether sorted, hashed or in parallel), and turning
-18,600 rows into objects adds 10–20 ms. Getting under 50 ms needs fewer rows to read: rollups kept
-by the projection at 30 minutes (exact for every zone with a whole- or half-hour offset) and at
-one hour (whole-hour offsets), with the 15-minute rows left for the rest (+05:45, +08:45, +12:45).`,
+_Where the goal stands._ Not met yet on 2 cores, though about fifty times faster than aggregating
+the events. A month of 50 queues in the tenant's own zone is read from the hour rollups
+(\`queue_hour_stats\`, one row per answer row, in primary-key order: PostgreSQL executes it in
+about 10 ms); what remains is moving 18,600 rows of 18 values to Node.js and into objects (about
+35 ms measured alone, more here where the benchmark process also hosts the API and its garbage
+collector), plus the read-only tenant session. Through GraphQL, serialising 18,600 objects adds
+about as much again. Next: smaller answers (a BI tool rarely needs every queue by hour for a whole
+month; \`queues\` filters cut it linearly) and a cheaper path for many rows from the driver to
+the response.`,
   run,
 };
