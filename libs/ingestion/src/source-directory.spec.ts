@@ -42,6 +42,17 @@ describe('SourceDirectory', () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
+  /** A directory that has looked the source up (time zone UTC), its entry now just expired. */
+  async function expiredEntry() {
+    const tenancy = new Tenancy();
+    const dir = new SourceDirectory(tenancy as unknown as TenancyService, 5000);
+    const first = dir.get(ID);
+    tenancy.answer(source('UTC'));
+    await first;
+    now += 5001;
+    return { tenancy, dir };
+  }
+
   it('looks a source up once however many webhooks wait for it', async () => {
     const tenancy = new Tenancy();
     const dir = new SourceDirectory(tenancy as unknown as TenancyService, 5000);
@@ -54,12 +65,7 @@ describe('SourceDirectory', () => {
   });
 
   it('serves an expired source at once and refreshes it with one background lookup', async () => {
-    const tenancy = new Tenancy();
-    const dir = new SourceDirectory(tenancy as unknown as TenancyService, 5000);
-    const first = dir.get(ID);
-    tenancy.answer(source('UTC'));
-    await first;
-    now += 5001;
+    const { tenancy, dir } = await expiredEntry();
     const stale = await Promise.all(Array.from({ length: 20 }, () => dir.get(ID)));
     expect(stale.every((s) => s.timezone === 'UTC')).toBe(true);
     expect(tenancy.lookups).toBe(2);
@@ -70,12 +76,7 @@ describe('SourceDirectory', () => {
   });
 
   it('stops a source that was disabled once the refresh has seen it, and retries a failed refresh', async () => {
-    const tenancy = new Tenancy();
-    const dir = new SourceDirectory(tenancy as unknown as TenancyService, 5000);
-    const first = dir.get(ID);
-    tenancy.answer(source('UTC'));
-    await first;
-    now += 5001;
+    const { tenancy, dir } = await expiredEntry();
     await dir.get(ID);
     tenancy.answer(new Error('connection refused'));
     await new Promise((r) => setImmediate(r));
