@@ -101,7 +101,7 @@ export const localHourStartSql = (at: string, zone: string): string =>
   `(${at} - make_interval(mins => extract(minute FROM ${at} AT TIME ZONE ${zone})::int))`;
 
 const HOUR_COLUMNS = COUNTER_COLUMNS.map(([, c]) => c);
-const HOUR_SUMS = COUNTER_COLUMNS.map(([, c]) => (c === 'max_wait' ? `max(s.${c})` : `sum(s.${c})`)).join(', ');
+const HOUR_SUMS = COUNTER_COLUMNS.map(([, c]) => `${c === 'max_wait' ? 'max' : 'sum'}(s.${c}) AS ${c}`).join(', ');
 
 /**
  * Recomputes the queue_hour_stats rows (hours of the tenant's zone) that hold the given 15-minute
@@ -118,13 +118,18 @@ async function refreshHourStats(client: PoolClient, args: unknown[]): Promise<vo
     args,
   );
   await client.query(
+    // LATERAL: one index range per hour whatever the statistics say (a join may be planned as a
+    // scan of the whole table while a catch-up outgrows them). An hour without buckets sums to NULLs.
     `WITH h AS (${hours})
      INSERT INTO queue_hour_stats (tenant_id, queue, bucket_start, ${HOUR_COLUMNS.join(', ')})
-     SELECT h.tenant_id, h.queue, h.hour_start, ${HOUR_SUMS}
-     FROM h JOIN queue_interval_stats s ON s.tenant_id = h.tenant_id AND s.queue = h.queue
-       AND s.bucket_start >= h.hour_start - interval '1 hour' AND s.bucket_start < h.hour_start + interval '2 hours'
-       AND ${localHourStartSql('s.bucket_start', 'h.timezone')} = h.hour_start
-     GROUP BY 1, 2, 3`,
+     SELECT h.tenant_id, h.queue, h.hour_start, x.*
+     FROM h CROSS JOIN LATERAL (
+       SELECT ${HOUR_SUMS} FROM queue_interval_stats s
+       WHERE s.tenant_id = h.tenant_id AND s.queue = h.queue
+         AND s.bucket_start >= h.hour_start - interval '1 hour' AND s.bucket_start < h.hour_start + interval '2 hours'
+         AND ${localHourStartSql('s.bucket_start', 'h.timezone')} = h.hour_start
+     ) x
+     WHERE x.offered IS NOT NULL`,
     args,
   );
 }
