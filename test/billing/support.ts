@@ -1,14 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { loadConfig } from '@app/platform';
 import { UsageError, runCommand } from '../../apps/cli/cli';
+import { runCli } from '../support/cli';
 import { REDIS_URL, TEST_DATABASE_URL, TEST_QUEUE_PREFIX } from '../support/env';
-
-const run = promisify(execFile);
-export const ROOT = resolve(__dirname, '../..');
 
 /** A completed VoIPcloud outbound call: answered `answerAfter` s after `start`, `talk` s of conversation. */
 export function outboundCall(opts: {
@@ -67,30 +63,9 @@ export async function gql(url: string, key: string, query: string, variables: Re
   return { status: res.status, body: (await res.json()) as GqlBody };
 }
 
-/** Runs `npm run -s cli -- ...` from the TypeScript sources; returns exit code, stdout, stderr. */
-export async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/cli/main.ts', ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          TS_NODE_TRANSPILE_ONLY: '1',
-          DATABASE_URL: TEST_DATABASE_URL,
-          REDIS_URL,
-          QUEUE_PREFIX: TEST_QUEUE_PREFIX,
-          LOG_LEVEL: 'silent',
-          SECRET_KEY: 'cli-test-secret-cli-test-secret-0123456789',
-        },
-      },
-    );
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
+/** Runs `npm run -s cli -- ...` on this run's database and queue; returns exit code, stdout, stderr. */
+export function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCli(args, { REDIS_URL, QUEUE_PREFIX: TEST_QUEUE_PREFIX, LOG_LEVEL: 'silent' });
 }
 
 /** Writes a file under a fresh temporary directory and returns its path. */

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { TenancyService } from '@app/platform';
@@ -9,38 +7,14 @@ import { ApiModule } from '../../apps/api/api.module';
 import { IngestModule } from '../../apps/ingest/ingest.module';
 import { WorkerModule } from '../../apps/worker/worker.module';
 import { startTestApp } from '../support/app';
+import { runCli } from '../support/cli';
 import { REDIS_URL, TEST_DATABASE_URL, TEST_EXPORT_DIR, TEST_QUEUE_PREFIX, testPool } from '../support/env';
 import { voipcloudQueueCalls } from './fixtures';
 import { TestTenant, download, gql, tenantWith } from './support';
 
-const run = promisify(execFile);
-const ROOT = resolve(__dirname, '../..');
-
-/** `npm run -s cli -- ...` from the sources, on this run's database, queue and export directory. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/cli/main.ts', ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          TS_NODE_TRANSPILE_ONLY: '1',
-          DATABASE_URL: TEST_DATABASE_URL,
-          REDIS_URL,
-          QUEUE_PREFIX: TEST_QUEUE_PREFIX,
-          EXPORT_DIR: TEST_EXPORT_DIR,
-          LOG_LEVEL: 'silent',
-        },
-      },
-    );
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+/** `npm run -s cli -- ...` on this run's database, queue and export directory. */
+const cli = (...args: string[]) =>
+  runCli(args, { REDIS_URL, QUEUE_PREFIX: TEST_QUEUE_PREFIX, EXPORT_DIR: TEST_EXPORT_DIR, LOG_LEVEL: 'silent' });
 
 let app: NestFastifyApplication;
 let url: string;

@@ -1,33 +1,7 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { runCli } from '../support/cli';
 import { TEST_DATABASE_URL, testPool } from '../support/env';
 
-const run = promisify(execFile);
-const ROOT = resolve(__dirname, '../..');
-
-/** Runs `npm run -s cli -- ...` from the TypeScript sources; returns exit code, stdout, stderr. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['-r', 'ts-node/register', '-r', 'tsconfig-paths/register', 'apps/cli/main.ts', ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          TS_NODE_TRANSPILE_ONLY: '1',
-          DATABASE_URL: TEST_DATABASE_URL,
-          SECRET_KEY: 'cli-test-secret-cli-test-secret-0123456789',
-        },
-      },
-    );
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(args);
 
 describe('operator CLI', () => {
   const pool = testPool(TEST_DATABASE_URL);
