@@ -5,3 +5,4 @@ export * from './agent-timeline.query';
 export * from './extensions.query';
 export * from './calls.query';
 export * from './reconciliation.query';
+export * from './number-list';

@@ -1,4 +1,4 @@
-import { Pool, PoolClient, QueryArrayConfig, QueryArrayResult, QueryResult, QueryResultRow } from 'pg';
+import { Pool, PoolClient, Query, QueryArrayConfig, QueryConfig, QueryArrayResult, QueryResult, QueryResultRow } from 'pg';
 import { DataSource } from 'typeorm';
 
 /** Nest injection token for the shared node-postgres pool used by hand-written SQL. */
@@ -32,4 +32,42 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
   } finally {
     client.release();
   }
+}
+
+/**
+ * Runs a query and hands each row (as an array) to `onRow` as it arrives, without keeping the
+ * rows: for reports of many rows, so the driver's row arrays die young and the caller's own
+ * representation is all that survives (far less garbage-collection work than collecting the
+ * result first). On a pool the query runs on a client of its own. Resolves when the last row has
+ * been handed over; rejects with the query's error (or the first error `onRow` throws).
+ */
+export async function forEachRow(
+  db: Queryable,
+  config: QueryArrayConfig,
+  onRow: (row: unknown[]) => void,
+): Promise<void> {
+  if (db instanceof Pool) {
+    const client = await db.connect();
+    try {
+      return await forEachRow(client, config, onRow);
+    } finally {
+      client.release();
+    }
+  }
+  // The typings' Query config lacks rowMode, which the driver honours.
+  const query = new Query<unknown[]>({ ...config, rowMode: 'array' } as QueryConfig);
+  await new Promise<void>((resolve, reject) => {
+    let failed: unknown = null;
+    query.on('row', (row: unknown[]) => {
+      if (failed !== null) return;
+      try {
+        onRow(row);
+      } catch (error) {
+        failed = error;
+      }
+    });
+    query.on('error', reject);
+    query.on('end', () => (failed === null ? resolve() : reject(failed)));
+    (db as unknown as { query(q: Query<unknown[]>): unknown }).query(query);
+  });
 }
