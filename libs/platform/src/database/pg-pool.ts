@@ -57,13 +57,13 @@ export async function forEachRow(
   // The typings' Query config lacks rowMode, which the driver honours.
   const query = new Query<unknown[]>({ ...config, rowMode: 'array' } as QueryConfig);
   await new Promise<void>((resolve, reject) => {
-    let failed: unknown = null;
+    let failed: Error | null = null;
     query.on('row', (row: unknown[]) => {
       if (failed !== null) return;
       try {
         onRow(row);
       } catch (error) {
-        failed = error;
+        failed = error instanceof Error ? error : new Error(String(error));
       }
     });
     query.on('error', reject);
