@@ -106,4 +106,55 @@ describe('projection scheduler', () => {
     expect(await scheduler.runPartition(0, 60_000)).toBe('caught-up');
     expect(log).toEqual(['slow:5', 'slow:5', 'slow:5', 'slow:5', 'slow:5', 'slow:5', 'slow:1']);
   });
+
+  it('gives projections at the same checkpoint one shared read, and rolls back a failing one alone', async () => {
+    const store = new EventStore(pool);
+    const batches = new Map<string, readonly StoredEvent[][]>();
+    const seen = (name: string, events: readonly StoredEvent[]) =>
+      batches.set(name, [...(batches.get(name) ?? []), events as StoredEvent[]]);
+    let failures = 1;
+    const first: Projection = {
+      name: 'shared-a',
+      tables: [],
+      apply: (_c, events) => Promise.resolve(void seen('a', events)),
+    };
+    const flaky: Projection = {
+      name: 'shared-flaky',
+      tables: [],
+      apply: (_client, events) => {
+        if (failures-- > 0) return Promise.reject(new Error('flaky batch'));
+        seen('flaky', events);
+        return Promise.resolve();
+      },
+    };
+    const last: Projection = {
+      name: 'shared-b',
+      tables: [],
+      apply: (_c, events) => Promise.resolve(void seen('b', events)),
+    };
+    const runner = new ProjectionRunner(pool, store, { partitions: 1, batchSize: 100 });
+    const config: AppConfig = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
+    const scheduler = new ProjectionScheduler(
+      runner,
+      [first, flaky, last],
+      pool,
+      config,
+      createLogger('silent'),
+      new Metrics(),
+    );
+    await expect(scheduler.runPartition(0, 60_000)).rejects.toThrow('flaky batch');
+    // The other two applied the same events: one read, handed to both.
+    expect(batches.get('a')).toHaveLength(1);
+    expect(batches.get('b')).toHaveLength(1);
+    expect(batches.get('b')![0]).toBe(batches.get('a')![0]);
+    expect(batches.get('a')![0].length).toBeGreaterThanOrEqual(31);
+    expect(batches.get('flaky')).toBeUndefined();
+    expect(await runner.isCaughtUp(first)).toBe(true);
+    expect(await runner.isCaughtUp(last)).toBe(true);
+    expect(await runner.isCaughtUp(flaky)).toBe(false);
+    // The next run retries it from where it was.
+    expect(await scheduler.runPartition(0, 60_000)).toBe('caught-up');
+    expect(batches.get('flaky')![0].map((e) => e.position)).toEqual(batches.get('a')![0].map((e) => e.position));
+    expect(await runner.isCaughtUp(flaky)).toBe(true);
+  });
 });

@@ -1,5 +1,5 @@
 import { Pool, PoolClient } from 'pg';
-import { Checkpoint, EventStore, START_CHECKPOINT, partitionBytes } from '@app/event-store';
+import { Checkpoint, EventStore, START_CHECKPOINT, StoredEvent, partitionBytes } from '@app/event-store';
 import { withTransaction } from '@app/platform';
 import { Projection } from './projection';
 
@@ -16,6 +16,15 @@ export interface RunOutcome {
   status: 'busy' | 'caught-up' | 'more';
   events: number;
   batches: number;
+}
+
+/** What one shared batch did for one projection (see applyTogether). */
+export interface SharedBatchOutcome {
+  projection: Projection;
+  /** Events applied; 0 when caught up; `busy` when another runner holds the projection's partition. */
+  events: number | 'busy';
+  /** Why its batch was rolled back (the others' still committed). */
+  error?: Error;
 }
 
 /** How far a projection partition is behind the store. */
@@ -139,6 +148,87 @@ export class ProjectionRunner {
     return (await this.lag(projection)).every((l) => l.positions === 0);
   }
 
+  /**
+   * One batch for each of several projections of a partition, in ONE transaction: projections at
+   * the same checkpoint (the usual case once they are caught up) share one read of the store, and
+   * all of them share the BEGIN, the checkpoint reads and the COMMIT's WAL flush. Each projection
+   * applies and moves its checkpoint inside a savepoint, in the order given (so one that `follows`
+   * another after it sees that one's rows of this very batch): one that fails is rolled back alone
+   * and reported with its error, and the others' batches still commit.
+   */
+  async applyTogether(projections: readonly Projection[], partition: number): Promise<SharedBatchOutcome[]> {
+    if (projections.length === 0) return [];
+    const names = projections.map((p) => this.checkpointName(p, partition));
+    return this.inTransaction(async (client) => {
+      const { rows: locks } = await client.query<{ name: string; locked: boolean; now: Date }>(
+        `SELECT k.name, pg_try_advisory_xact_lock($1, hashtext(k.name)) AS locked, now() AS now
+         FROM unnest($2::text[]) WITH ORDINALITY AS k(name, n) ORDER BY k.n`,
+        [LOCK_CLASS, names],
+      );
+      const now = locks[0].now;
+      const locked = new Set(locks.filter((l) => l.locked).map((l) => l.name));
+      const { rows: saved } = await client.query<{ name: string; tx_id: string; position: string }>(
+        'SELECT name, tx_id::text AS tx_id, position::text FROM projection_checkpoints WHERE name = ANY($1::text[])',
+        [[...locked]],
+      );
+      const checkpoints = new Map<string, Checkpoint>(
+        saved.map((r) => [r.name, { txId: r.tx_id, position: r.position }]),
+      );
+      // One read per distinct checkpoint, made when the first projection at it needs it.
+      const reads = new Map<string, Promise<StoredEvent[]>>();
+      const read = (c: Checkpoint) => {
+        const key = `${c.txId}/${c.position}`;
+        let events = reads.get(key);
+        if (!events) {
+          events = this.store.readAfter(c, this.options.batchSize, client, {
+            partition: { index: partition, count: this.options.partitions },
+            fields: 'keys',
+          });
+          reads.set(key, events);
+        }
+        return events;
+      };
+      const outcomes: SharedBatchOutcome[] = [];
+      for (const [i, projection] of projections.entries()) {
+        const name = names[i];
+        if (!locked.has(name)) {
+          outcomes.push({ projection, events: 'busy' });
+          continue;
+        }
+        const checkpoint = checkpoints.get(name) ?? { ...START_CHECKPOINT };
+        let events = await read(checkpoint);
+        await client.query('SAVEPOINT projection_batch');
+        try {
+          if (projection.follows) events = await this.belowFollowed(projection, partition, events, client);
+          if (events.length) {
+            await projection.apply(client, events, now);
+            await this.store.saveCheckpoint(name, checkpoint, EventStore.checkpointAfter(events), client);
+          }
+          await client.query('RELEASE SAVEPOINT projection_batch');
+          outcomes.push({ projection, events: events.length });
+        } catch (error) {
+          await client.query('ROLLBACK TO SAVEPOINT projection_batch');
+          outcomes.push({ projection, events: 0, error: error instanceof Error ? error : new Error(String(error)) });
+        }
+      }
+      return outcomes;
+    });
+  }
+
+  /** Only what the followed projection has committed: its checkpoint moves with its rows. */
+  private async belowFollowed(
+    projection: Projection,
+    partition: number,
+    events: StoredEvent[],
+    client: PoolClient,
+  ): Promise<StoredEvent[]> {
+    const ceiling = await this.store.getCheckpoint(
+      this.checkpointName({ name: projection.follows! }, partition),
+      client,
+    );
+    return events.filter((e) => !isAfter(e, ceiling));
+  }
+
   private async applyOneBatch(projection: Projection, partition: number): Promise<number | 'busy'> {
     const name = this.checkpointName(projection, partition);
     return this.inTransaction(async (client) => {
@@ -152,14 +242,7 @@ export class ProjectionRunner {
         partition: { index: partition, count: this.options.partitions },
         fields: 'keys',
       });
-      if (projection.follows) {
-        // Only what the followed projection has committed: its checkpoint moves with its rows.
-        const ceiling = await this.store.getCheckpoint(
-          this.checkpointName({ name: projection.follows }, partition),
-          client,
-        );
-        events = events.filter((e) => !isAfter(e, ceiling));
-      }
+      if (projection.follows) events = await this.belowFollowed(projection, partition, events, client);
       if (events.length === 0) return 0;
       await projection.apply(client, events, rows[0].now);
       await this.store.saveCheckpoint(name, checkpoint ?? START_CHECKPOINT, EventStore.checkpointAfter(events), client);

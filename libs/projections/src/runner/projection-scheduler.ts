@@ -46,26 +46,34 @@ export class ProjectionScheduler implements OnApplicationBootstrap, OnApplicatio
   }
 
   /**
-   * Advances every projection on one partition, one batch each in turn, until all are caught up or
-   * `budgetMs` is spent; `more` when work is left. Taking turns batch by batch keeps a projection
-   * with a long backlog (a new one catching up from the start, a rebuild) from holding back the
-   * others by a whole budget: a caught-up projection waits at most one batch of each other one.
+   * Advances every projection on one partition until all are caught up or `budgetMs` is spent;
+   * `more` when work is left. Each round is one shared transaction with one batch per projection
+   * still behind (ProjectionRunner.applyTogether): projections at the same checkpoint read the
+   * store once, and a projection with a long backlog (a new one catching up from the start, a
+   * rebuild) holds a caught-up one back by at most one batch. A projection whose batch fails is
+   * left for the next run and its error rethrown at the end; the others go on.
    */
   async runPartition(partition: number, budgetMs = 5000): Promise<RunOutcome['status']> {
     const deadline = Date.now() + budgetMs;
     let pending = this.projections;
+    let failure: Error | undefined;
     while (pending.length) {
       const next: Projection[] = [];
-      for (const projection of pending) {
-        // Budget 0: exactly one batch (or none when caught up or another worker holds the partition).
-        const r = await this.runner.runPartition(projection, partition, 0);
-        if (r.events) this.metrics.projectionEvents.inc({ projection: projection.name }, r.events);
-        if (r.status === 'more') next.push(projection);
+      for (const o of await this.runner.applyTogether(pending, partition)) {
+        if (o.error) {
+          failure ??= o.error;
+          this.logger.warn({ err: o.error, projection: o.projection.name, partition }, 'projection batch failed');
+          continue;
+        }
+        if (o.events === 'busy' || o.events === 0) continue;
+        this.metrics.projectionEvents.inc({ projection: o.projection.name }, o.events);
+        next.push(o.projection);
       }
       pending = next;
-      if (pending.length && Date.now() >= deadline) return 'more';
+      if (pending.length && Date.now() >= deadline) break;
     }
-    return 'caught-up';
+    if (failure) throw failure;
+    return pending.length ? 'more' : 'caught-up';
   }
 
   private async tick(): Promise<void> {
