@@ -41,7 +41,7 @@ const CATCHUP_PROJECTIONS: Readonly<Record<string, () => Projection>> = {
 export const PROJECTION_PHASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^(BEGIN|COMMIT|ROLLBACK)/, 'begin/commit'],
   [/pg_try_advisory_xact_lock/, 'partition lock'],
-  [/pg_snapshot_xmin/, 'readAfter (batch keys)'],
+  [/pg_snapshot_xip/, 'readAfter (batch keys)'],
   [/JOIN raw_events e ON/, 'load events of touched calls'],
   [/FROM sources s JOIN tenants/, 'source settings'],
   [/INSERT INTO call_sessions/, 'upsert call_sessions'],

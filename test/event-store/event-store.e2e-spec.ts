@@ -8,9 +8,10 @@ import {
   START_CHECKPOINT,
   StoredEvent,
   tenantPartition,
+  markNonAppending,
   toPayloadJson,
 } from '@app/event-store';
-import { TEST_DATABASE_URL, freshIds, testPool } from '../support/env';
+import { TEST_DATABASE_URL, freshIds, testPool, waitFor } from '../support/env';
 
 let pool: Pool;
 let store: EventStore;
@@ -218,6 +219,34 @@ describe('gap-safe reads', () => {
     expect(seen).toHaveLength(committed.size);
     expect(new Set(seen)).toEqual(committed);
     for (const key of rolledBack) expect(seen).not.toContain(key);
+  });
+
+  it('is held back by a running transaction that may append, never by one marked as not appending', async () => {
+    const ids = freshIds();
+    const open = async (marked: boolean) => {
+      const client = await pool.connect();
+      await client.query('BEGIN');
+      if (marked) await markNonAppending(client);
+      await client.query('SELECT pg_current_xact_id()'); // holds a transaction id, as a writer does
+      return client;
+    };
+    const keysOf = async () => (await readAllOf(ids.tenantId)).map((e) => e.dedupKey);
+    const projectionLike = await open(true);
+    const mayAppend = await open(false);
+    try {
+      await store.append([event(ids, 'behind-both')]);
+      // The unmarked transaction began first and may still append: the event stays out of sight.
+      expect(await keysOf()).toEqual([]);
+      await mayAppend.query('COMMIT');
+      // Only the marked transaction is left running; it does not hold the event back.
+      await waitFor(async () => ((await keysOf()).length === 1 ? true : null), 15000, 'event visible');
+      expect(await keysOf()).toEqual(['behind-both']);
+    } finally {
+      await mayAppend.query('ROLLBACK').catch(() => undefined);
+      mayAppend.release();
+      await projectionLike.query('ROLLBACK');
+      projectionLike.release();
+    }
   });
 
   it('pages through large transactions in numeric position order (never text order)', async () => {

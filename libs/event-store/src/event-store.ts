@@ -46,14 +46,44 @@ FROM won w
 ORDER BY w.ord
 RETURNING position::text, source_id, dedup_key`;
 
-// Only transactions older than every one still running are visible, so a later read can
-// never discover an event below the checkpoint: positions may commit out of order, but
-// (tx_id, position) below the snapshot's xmin is final.
+/**
+ * The advisory lock (two int4 keys) a transaction holds, shared, to declare that it never appends
+ * to raw_events: projection batches (see markNonAppending). Gap-safe reads need not wait for it.
+ */
+export const NON_APPENDING_LOCK: readonly [number, number] = [0x72617765, 1]; // "rawe"
+
+/**
+ * SQL (one value, an xid8) below which every transaction id of raw_events is final: the oldest
+ * transaction still running that may append — the snapshot's oldest running transaction, skipping
+ * those that hold NON_APPENDING_LOCK — else the snapshot's xmax. Positions may commit out of
+ * order, but no transaction below it can still add an event, so a read never discovers an event
+ * below its checkpoint later. Without the skip, every long projection batch (which writes, so it
+ * has a transaction id) would hold back every reader's view of events appended after it began.
+ * The lock and each running transaction's id are matched in pg_locks by virtual transaction,
+ * from one consistent view of the lock table; a transaction found nowhere there counts as one
+ * that may append, so any doubt only makes the read wait.
+ */
+export const APPEND_HORIZON_SQL = `(SELECT coalesce(min(x), pg_snapshot_xmax(pg_current_snapshot()))
+  FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+  WHERE x::xid <> ALL (ARRAY(
+    SELECT t.transactionid FROM pg_locks t JOIN pg_locks m ON m.virtualtransaction = t.virtualtransaction
+    WHERE t.locktype = 'transactionid' AND m.locktype = 'advisory' AND m.classid = ${NON_APPENDING_LOCK[0]}
+      AND m.objid = ${NON_APPENDING_LOCK[1]} AND m.objsubid = 2 AND m.granted)))`;
+
+/**
+ * Declares the caller's transaction one that never appends to raw_events, so gap-safe reads of
+ * other sessions need not wait for it (APPEND_HORIZON_SQL). Call it before the transaction's
+ * first write; it holds until the transaction ends.
+ */
+export async function markNonAppending(client: Queryable): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [...NON_APPENDING_LOCK]);
+}
+
 const readAfterSql = (columns: string, partitioned: boolean) => `
 SELECT ${columns}
 FROM raw_events
 WHERE (tx_id, position) > ($1::xid8, $2::bigint)
-  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+  AND tx_id < ${APPEND_HORIZON_SQL}
   ${partitioned ? 'AND get_byte(uuid_send(tenant_id), 15) = ANY($4::int[])' : ''}
 ORDER BY raw_events.tx_id, raw_events.position -- qualified: bare names would sort the text output columns
 LIMIT $3`;

@@ -1,5 +1,12 @@
 import { Pool, PoolClient } from 'pg';
-import { Checkpoint, EventStore, START_CHECKPOINT, StoredEvent, partitionBytes } from '@app/event-store';
+import {
+  Checkpoint,
+  EventStore,
+  START_CHECKPOINT,
+  StoredEvent,
+  markNonAppending,
+  partitionBytes,
+} from '@app/event-store';
 import { withTransaction } from '@app/platform';
 import { Projection } from './projection';
 
@@ -250,7 +257,11 @@ export class ProjectionRunner {
     });
   }
 
+  /** A transaction that never appends to the store: other readers' gap-safe reads need not wait for it. */
   private inTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
-    return withTransaction(this.pool, fn);
+    return withTransaction(this.pool, async (client) => {
+      await markNonAppending(client);
+      return fn(client);
+    });
   }
 }
