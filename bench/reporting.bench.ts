@@ -352,14 +352,16 @@ Latency of what BI tools ask, on a store of ten million events. **Goal: queueSta
   _Reference_: the same \`listCalls\` query of \`libs/reporting\` on a plain connection — so the
   ratio is what HTTP, GraphQL and the tenant session add.
 
-_Where the goal stands._ Not met yet on 2 cores, though about fifty times faster than aggregating
-the events. A month of 50 queues in the tenant's own zone is read from the hour rollups
-(\`queue_hour_stats\`, one row per answer row, in primary-key order: PostgreSQL executes it in
-about 10 ms); what remains is moving 18,600 rows of 18 values to Node.js and into objects (about
-35 ms measured alone, more here where the benchmark process also hosts the API and its garbage
-collector), plus the read-only tenant session. Through GraphQL, serialising 18,600 objects adds
-about as much again. Next: smaller answers (a BI tool rarely needs every queue by hour for a whole
-month; \`queues\` filters cut it linearly) and a cheaper path for many rows from the driver to
-the response.`,
+_Where the goal stands._ Not met on this machine: report query p50 64 ms, p95 104 ms. Relative
+to the direct SQL aggregation it is 2.5 times faster than in the morning run of 2 December
+(0.009× against 0.022×), on a machine about half as fast this evening (the direct SQL took 7.5 s
+instead of 3.9, the calls-page reference 546 ms instead of 258). The month of 50 queues is read
+from the hour rollups (\`queue_hour_stats\`) in primary-key order with no sort; each row comes
+as its queue and one text of its 17 numbers, handed over row by row, and rows of one hour share
+one Date — moving 18,600 rows of 18 separate values into objects cost more than the query
+itself. On a quiet test store the report query went from 110 to 46 ms p50. Through GraphQL the
+answer is a 6 MB JSON document, serialised, sent and — in this benchmark — parsed by a client in
+the same process as the API, which roughly quadruples the time. Next: smaller answers (the
+\`queues\` filter cuts it linearly) and a client in a process of its own.`,
   run,
 };
