@@ -108,7 +108,8 @@ export async function queueStats(
   const n = new Float64Array(NUMBERS);
   let intervalStart = new Date(NaN);
   const onRow = (row: unknown[]) => {
-    if (readNumberList(row[1] as string, n) !== NUMBERS) throw new Error(`queueStats: a row without ${NUMBERS} numbers`);
+    if (readNumberList(row[1] as string, n) !== NUMBERS)
+      throw new Error(`queueStats: a row without ${NUMBERS} numbers`);
     if (n[MS] !== intervalStart.getTime()) intervalStart = new Date(n[MS]);
     rows.push({
       queue: row[0] as string,
@@ -136,20 +137,20 @@ export async function queueStats(
 }
 
 /**
- * Runs `fn` with sorting priced out of the plans of this transaction (set back afterwards): for a
- * query whose ORDER BY is an index's order, so the planner reads in index order instead of
- * collecting rows by bitmap and sorting them, which for many rows costs more than the read (text
- * keys compare by collation). Outside a transaction the setting does nothing.
+ * Runs `fn` with sorting priced out of the plans of this transaction: for a query whose ORDER BY
+ * is an index's order, so the planner reads in index order instead of collecting rows by bitmap
+ * and sorting them, which for many rows costs more than the read (text keys compare by
+ * collation). The setting is put back when `fn` succeeds; when it fails the transaction is aborted
+ * anyway, and a query to put it back would only hide `fn`'s error. Outside a transaction the
+ * setting does nothing.
  */
 async function withoutSort<T>(db: Queryable, fn: () => Promise<T>): Promise<T> {
   const { rows } = await db.query<{ previous: string }>(
     `SELECT current_setting('enable_sort') AS previous, set_config('enable_sort', 'off', true)`,
   );
-  try {
-    return await fn();
-  } finally {
-    await db.query(`SELECT set_config('enable_sort', $1, true)`, [rows[0].previous]);
-  }
+  const result = await fn();
+  await db.query(`SELECT set_config('enable_sort', $1, true)`, [rows[0].previous]);
+  return result;
 }
 
 /** The tenant's own zone (reports default to it). */

@@ -236,25 +236,11 @@ export class ProjectionRunner {
     return events.filter((e) => !isAfter(e, ceiling));
   }
 
+  /** One batch of one projection: a shared round of one (applyTogether), its error rethrown. */
   private async applyOneBatch(projection: Projection, partition: number): Promise<number | 'busy'> {
-    const name = this.checkpointName(projection, partition);
-    return this.inTransaction(async (client) => {
-      const { rows } = await client.query<{ locked: boolean; now: Date }>(
-        'SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked, now() AS now',
-        [LOCK_CLASS, name],
-      );
-      if (!rows[0].locked) return 'busy';
-      const checkpoint = await this.store.getCheckpoint(name, client);
-      let events = await this.store.readAfter(checkpoint, this.options.batchSize, client, {
-        partition: { index: partition, count: this.options.partitions },
-        fields: 'keys',
-      });
-      if (projection.follows) events = await this.belowFollowed(projection, partition, events, client);
-      if (events.length === 0) return 0;
-      await projection.apply(client, events, rows[0].now);
-      await this.store.saveCheckpoint(name, checkpoint ?? START_CHECKPOINT, EventStore.checkpointAfter(events), client);
-      return events.length;
-    });
+    const [outcome] = await this.applyTogether([projection], partition);
+    if (outcome.error) throw outcome.error;
+    return outcome.events;
   }
 
   /** A transaction that never appends to the store: other readers' gap-safe reads need not wait for it. */
