@@ -343,7 +343,7 @@ reference's rate (1.04× here; 21,774 events/s, ≥ 20,000, in the morning run).
 5,000 single events/s was met when the benchmark ran alone on the quieter machine (45.8 ms); in
 the evening run neither server could sustain 5,000 single-event requests/s at all (the reference
 reached 4,671 with p99 107 ms, ours 4,056 with p99 114 ms). Webhooks are a plain Fastify route
-now: Nest's router, execution context and exception filter cost about a third of our per-request
+now: Nest's router, execution context and exception filter cost about a quarter of our per-request
 CPU, and without them a single-event webhook costs 1.5× the reference's server CPU (121 vs
 80 µs; it was 2×). What is left is the product's own work — source lookup, authentication and
 throttling, the vendor parse with its canonical-JSON dedup key and hash, metrics, the doorbell.

@@ -12,7 +12,7 @@ type WebhookRequest = FastifyRequest<{ Params: { sourceId: string } }>;
  * `POST /webhooks/:sourceId` — one JSON event or an array; 200 only after commit.
  *
  * A plain Fastify route on the app's server, not a Nest controller: at thousands of single-event
- * webhooks per second, Nest's router, execution context and exception filter cost about a third
+ * webhooks per second, Nest's router, execution context and exception filter cost about a quarter
  * of the server's CPU per request (docs/BENCHMARKS.md, ingest). Everything else about the request
  * (body parsing as raw bytes, body limit, trusted proxies) is the same Fastify instance's.
  */
