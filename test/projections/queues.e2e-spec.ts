@@ -107,7 +107,7 @@ describe('queue statistics through webhooks, workers and the report query', () =
       granularity: 'FIFTEEN_MINUTES',
       timezone: 'UTC',
     });
-    expect(rows).toEqual([
+    expect(rows.map((r) => r.toJSON())).toEqual([
       {
         queue: '8000',
         intervalStart: at(0),
@@ -228,7 +228,7 @@ describe('VoIPcloud queue and ring-group summaries', () => {
       to: new Date('2026-01-27T02:00:00Z'),
       granularity: 'HOUR',
     });
-    expect(rows.map((r) => ({ ...r }))).toEqual([
+    expect(rows.map((r) => r.toJSON())).toEqual([
       {
         queue: 'Sales',
         intervalStart: new Date('2026-01-27T01:00:00Z'),

@@ -89,8 +89,8 @@ describe('queueStats values', () => {
         averageHandleSeconds: null,
       },
     ];
-    expect(await queueStats(pool, tenantId, req)).toEqual(expected);
-    expect(await queueStats(pool, tenantId, req, { hourRollups: false })).toEqual(expected);
+    expect((await queueStats(pool, tenantId, req)).map((r) => r.toJSON())).toEqual(expected);
+    expect((await queueStats(pool, tenantId, req, { hourRollups: false })).map((r) => r.toJSON())).toEqual(expected);
     // Quarter hours: straight from the buckets.
     const quarters = await queueStats(pool, tenantId, { ...req, granularity: 'FIFTEEN_MINUTES' });
     expect(quarters.map((r) => [r.queue, r.intervalStart.toISOString(), r.offered, r.maxWaitSeconds])).toEqual([

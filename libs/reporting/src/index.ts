@@ -1,5 +1,6 @@
 export * from './intervals';
 export * from './queue-stats.query';
+export * from './queue-stats.rows';
 export * from './agent-stats.query';
 export * from './agent-timeline.query';
 export * from './extensions.query';

@@ -15,7 +15,13 @@ describe('readNumberList', () => {
 
   it('reads what float8 prints: fractions, exponents, infinities', () => {
     expect(read('1.5,-0.25,1e+21,2.5e-05,Infinity,-Infinity,NaN')).toEqual([
-      1.5, -0.25, 1e21, 2.5e-5, Infinity, -Infinity, NaN,
+      1.5,
+      -0.25,
+      1e21,
+      2.5e-5,
+      Infinity,
+      -Infinity,
+      NaN,
     ]);
   });
 
@@ -28,5 +34,13 @@ describe('readNumberList', () => {
     expect(() => read('-')).toThrow('"-" is not a number');
     expect(() => read('1-2')).toThrow('"1-2" is not a number');
     expect(() => read('1,2,3', 2)).toThrow('more than 2 numbers');
+  });
+
+  it('writes from an offset, at most max numbers, leaving the rest of the array alone', () => {
+    const out = new Float64Array([9, 9, 9, 9, 9]);
+    expect(readNumberList('1,,3', out, 1, 3)).toBe(3);
+    expect(Array.from(out)).toEqual([9, 1, NaN, 3, 9]);
+    expect(() => readNumberList('1,2,3', out, 3)).toThrow('more than 2 numbers');
+    expect(() => readNumberList('1,2', out, 0, 1)).toThrow('more than 1 numbers');
   });
 });

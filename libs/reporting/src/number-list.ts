@@ -1,11 +1,12 @@
 /**
  * Reads a comma-separated list of numbers as PostgreSQL prints them (`concat_ws(',', ...)` of
- * integers and float8s) into `out`, an empty item as NaN (a NULL), and returns how many it read.
+ * integers and float8s) into `out` from index `at` (at most `max` of them), an empty item as NaN
+ * (a NULL), and returns how many it read.
  * Reports fetch each row's numbers as one such text: one string per row instead of one per value
  * is most of the cost of moving many rows from PostgreSQL into Node. Integers are read digit by
  * digit; anything else (a fraction, an exponent, Infinity, NaN) goes through Number().
  */
-export function readNumberList(text: string, out: Float64Array): number {
+export function readNumberList(text: string, out: Float64Array, at = 0, max = out.length - at): number {
   let count = 0;
   let value = 0;
   let negative = false;
@@ -19,10 +20,10 @@ export function readNumberList(text: string, out: Float64Array): number {
       value = value * 10 + (c - 48);
       empty = false;
     } else if (c === 44) {
-      if (count >= out.length) throw new RangeError(`more than ${out.length} numbers in "${text.slice(0, 80)}"`);
-      if (empty && plain && !negative) out[count++] = NaN;
-      else if (plain && !empty && value <= Number.MAX_SAFE_INTEGER) out[count++] = negative ? -value : value;
-      else out[count++] = strictNumber(text, start, i);
+      if (count >= max) throw new RangeError(`more than ${max} numbers in "${text.slice(0, 80)}"`);
+      if (empty && plain && !negative) out[at + count++] = NaN;
+      else if (plain && !empty && value <= Number.MAX_SAFE_INTEGER) out[at + count++] = negative ? -value : value;
+      else out[at + count++] = strictNumber(text, start, i);
       value = 0;
       negative = false;
       empty = true;

@@ -7,7 +7,7 @@ import {
   validRange,
   validZone,
 } from './intervals';
-import { readNumberList } from './number-list';
+import { QUEUE_STATS_NUMBERS, QueueStatsRow, QueueStatsRowReader } from './queue-stats.rows';
 
 /** A `queueStats` request (CONTRACT.md). */
 export interface QueueStatsRequest {
@@ -20,48 +20,19 @@ export interface QueueStatsRequest {
   queues?: readonly string[] | null;
 }
 
-/** One row of `QueueIntervalStats`. */
-export interface QueueIntervalStatsRow {
-  queue: string;
-  intervalStart: Date;
-  offered: number;
-  answered: number;
-  answeredWithinSla: number;
-  abandoned: number;
-  shortAbandoned: number;
-  timedOut: number;
-  callbacks: number;
-  serviceLevel: number | null;
-  abandonRate: number | null;
-  averageWaitSeconds: number | null;
-  maxWaitSeconds: number | null;
-  averageAbandonWaitSeconds: number | null;
-  averageTalkSeconds: number | null;
-  averageHandleSeconds: number | null;
-}
-
-/** The numbers of a result row, in this order (one comma-separated text per row: see readNumberList). */
-const NUMBERS = 17;
-const [MS, OFFERED, ANSWERED, WITHIN_SLA, ABANDONED, SHORT_ABANDONED, TIMED_OUT, CALLBACKS] = [0, 1, 2, 3, 4, 5, 6, 7];
-const [SUM_ANSWER_WAIT, ANSWERED_WITH_WAIT, MAX_WAIT, SUM_ABANDON_WAIT, ABANDONED_WITH_WAIT] = [8, 9, 10, 11, 12];
-const [SUM_TALK, ANSWERED_WITH_TALK, SUM_HANDLE, ANSWERED_WITH_HANDLE] = [13, 14, 15, 16];
-
-const ratio = (n: number, d: number): number | null => (d > 0 ? n / d : null);
-const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
-
 /**
  * Queue stats of a tenant: the 15-minute buckets whose start lies in [from, to), summed into the
  * intervals of `granularity` in `timezone` (exact: see intervalStartSql and intervalStartMsSql), with METRICS.md's ratios
  * computed from the sums — never averaged averages. Intervals without any attempt are absent.
- * Ordered by interval, then queue. Rows of one interval share one `intervalStart` Date: treat it
- * as read-only.
+ * Ordered by interval, then queue. Rows are read-only views (QueueStatsRow: getters, toJSON());
+ * rows of one interval share one `intervalStart` Date.
  */
 export async function queueStats(
   db: Queryable,
   tenantId: string,
   req: QueueStatsRequest,
   options: { hourRollups?: boolean } = {},
-): Promise<QueueIntervalStatsRow[]> {
+): Promise<QueueStatsRow[]> {
   validRange(req.from, req.to, req.granularity);
   const ownZone = await tenantZone(db, tenantId);
   const zone = validZone(req.timezone ?? ownZone);
@@ -75,23 +46,23 @@ export async function queueStats(
   const params: unknown[] = [tenantId, req.from, req.to, req.queues?.length ? req.queues : null];
   const where = `s.tenant_id = $1 AND s.bucket_start >= $2 AND s.bucket_start < $3
        AND ($4::text[] IS NULL OR s.queue = ANY($4::text[]))`;
-  // Every row is its queue and one text of its numbers (NUMBERS, in that order): moving many rows
-  // into Node costs per value, so one string per row instead of seventeen.
-  const numbers = (ms: string, x: (column: string) => string, max: string) =>
-    `concat_ws(',', (${ms})::int8, ${x('offered')}, ${x('answered')}, ${x('answered_within_sla')}, ${x('abandoned')},
-       ${x('short_abandoned')}, ${x('timed_out')}, ${x('callbacks')}, ${x('sum_answer_wait')}, ${x('answered_with_wait')},
-       coalesce((${max})::text, ''), ${x('sum_abandon_wait')}, ${x('abandoned_with_wait')}, ${x('sum_talk')},
-       ${x('answered_with_talk')}, ${x('sum_handle')}, ${x('answered_with_handle')})`;
+  // Every row is its queue and one text of its numbers (QUEUE_STATS_NUMBERS, in that order):
+  // moving many rows into Node costs per value, so one string per row instead of seventeen.
+  // concat_ws skips NULLs, so the one nullable number (max_wait) is printed as an empty item.
+  const numbers = (ms: string, x: (column: string) => string) =>
+    `concat_ws(',', ${QUEUE_STATS_NUMBERS.map((c) =>
+      c === 'interval_ms' ? `(${ms})::int8` : c === 'max_wait' ? `coalesce((${x(c)})::text, '')` : x(c),
+    ).join(', ')})`;
   // Hours in the rollups' own zone: each rollup row is an answer row, already in answer order in
   // the primary key (tenant, hour, queue) — read in that order rather than sorted again.
   const byRollupRows = table === 'queue_hour_stats' && req.granularity === 'HOUR';
   const sql = byRollupRows
-    ? `SELECT s.queue, ${numbers(`date_part('epoch', s.bucket_start) * 1000`, (c) => c, 'max_wait')}
+    ? `SELECT s.queue, ${numbers(`date_part('epoch', s.bucket_start) * 1000`, (c) => c)}
        FROM queue_hour_stats s
        WHERE ${where}
        ORDER BY s.bucket_start, s.queue`
     : // Sums of seconds in float8: exact far beyond any real total, and much cheaper than numeric.
-      `SELECT s.queue, ${numbers('interval_ms', (c) => `s.${c}`, 's.max_wait')}
+      `SELECT s.queue, ${numbers('interval_ms', (c) => `s.${c}`)}
        FROM (SELECT s.queue, ${intervalStartMsSql('s.bucket_start', req.granularity, zone, req, params)} AS interval_ms,
                     sum(offered) AS offered, sum(answered) AS answered, sum(answered_within_sla) AS answered_within_sla,
                     sum(abandoned) AS abandoned, sum(short_abandoned) AS short_abandoned, sum(timed_out) AS timed_out,
@@ -104,36 +75,12 @@ export async function queueStats(
              WHERE ${where}
              GROUP BY 1, 2) s
        ORDER BY s.interval_ms, s.queue`;
-  const rows: QueueIntervalStatsRow[] = [];
-  const n = new Float64Array(NUMBERS);
-  let intervalStart = new Date(NaN);
-  const onRow = (row: unknown[]) => {
-    if (readNumberList(row[1] as string, n) !== NUMBERS)
-      throw new Error(`queueStats: a row without ${NUMBERS} numbers`);
-    if (n[MS] !== intervalStart.getTime()) intervalStart = new Date(n[MS]);
-    rows.push({
-      queue: row[0] as string,
-      intervalStart,
-      offered: n[OFFERED],
-      answered: n[ANSWERED],
-      answeredWithinSla: n[WITHIN_SLA],
-      abandoned: n[ABANDONED],
-      shortAbandoned: n[SHORT_ABANDONED],
-      timedOut: n[TIMED_OUT],
-      callbacks: n[CALLBACKS],
-      serviceLevel: ratio(n[WITHIN_SLA], n[ANSWERED] + n[ABANDONED] + n[TIMED_OUT]),
-      abandonRate: ratio(n[ABANDONED], n[OFFERED] - n[SHORT_ABANDONED]),
-      averageWaitSeconds: ratio(n[SUM_ANSWER_WAIT], n[ANSWERED_WITH_WAIT]),
-      maxWaitSeconds: orNull(n[MAX_WAIT]),
-      averageAbandonWaitSeconds: ratio(n[SUM_ABANDON_WAIT], n[ABANDONED_WITH_WAIT]),
-      averageTalkSeconds: ratio(n[SUM_TALK], n[ANSWERED_WITH_TALK]),
-      averageHandleSeconds: ratio(n[SUM_HANDLE], n[ANSWERED_WITH_HANDLE]),
-    });
-  };
+  const reader = new QueueStatsRowReader();
+  const onRow = (row: unknown[]) => reader.add(row[0] as string, row[1] as string);
   const query = { text: sql, values: params, rowMode: 'array' as const };
   if (byRollupRows) await withoutSort(db, () => forEachRow(db, query, onRow));
   else await forEachRow(db, query, onRow);
-  return rows;
+  return reader.rows;
 }
 
 /**
