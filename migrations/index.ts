@@ -8,6 +8,7 @@ import { ApiKeysRls1764000006000 } from './1764000006000-api-keys-rls';
 import { Billing1764000007000 } from './1764000007000-billing';
 import { Exports1764000008000 } from './1764000008000-exports';
 import { QueueHourStats1764000009000 } from './1764000009000-queue-hour-stats';
+import { QueueHourNumbers1764000010000 } from './1764000010000-queue-hour-numbers';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   Billing1764000007000,
   Exports1764000008000,
   QueueHourStats1764000009000,
+  QueueHourNumbers1764000010000,
 ];
