@@ -356,16 +356,17 @@ Latency of what BI tools ask, on a store of ten million events. **Goal: queueSta
   _Reference_: the same \`listCalls\` query of \`libs/reporting\` on a plain connection — so the
   ratio is what HTTP, GraphQL and the tenant session add.
 
-_Where the goal stands._ Not met on this machine: report query p50 64 ms, p95 104 ms. Relative
-to the direct SQL aggregation it is 2.5 times faster than in the morning run of 2 December
-(0.009× against 0.022×), on a machine about half as fast this evening (the direct SQL took 7.5 s
-instead of 3.9, the calls-page reference 546 ms instead of 258). The month of 50 queues is read
-from the hour rollups (\`queue_hour_stats\`) in primary-key order with no sort; each row comes
-as its queue and one text of its 17 numbers, handed over row by row, and rows of one hour share
-one Date — moving 18,600 rows of 18 separate values into objects cost more than the query
-itself. On a quiet test store the report query went from 110 to 46 ms p50. Through GraphQL the
-answer is a 6 MB JSON document, serialised, sent and — in this benchmark — parsed by a client in
-the same process as the API, which roughly quadruples the time. Next: smaller answers (the
+_Where the goal stands._ Met: report query p50 28 ms, p95 37 ms (200 requests) in the run of 2
+December afternoon, on a machine as slow as that evening's (the direct SQL took 7.1 s, against
+7.5 s that evening and 3.9 s that morning), where the same benchmark gave p50 64, p95 104 ms before
+these changes. The month of 50 queues is read from the hour rollups (\`queue_hour_stats\`) in
+primary-key order with no sort; each row comes as its queue and one text of its 17 numbers, which
+PostgreSQL stores with the row (a generated column, so the query prints nothing per row), handed
+over row by row; the numbers go into shared \`Float64Array\` blocks and each row is a small
+read-only view over its slice (\`QueueStatsRow\`, getters) — 18,600 plain objects of sixteen
+numbers cost V8 more to allocate and collect than the whole read. Through GraphQL the answer is
+a 6 MB JSON document, serialised, sent and — in this benchmark — parsed by a client in the same
+process as the API, which multiplies the time by about ten. Next: smaller answers (the
 \`queues\` filter cuts it linearly) and a client in a process of its own.`,
   run,
 };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BENCHMARKS } from './benchmarks';
 import { Benchmark } from './lib/benchmark';
-import { BenchmarkResult, readResults, renderMarkdown, RunResult, writeResult } from './lib/report';
+import { BenchmarkResult, commitText, readResults, renderMarkdown, RunResult, writeResult } from './lib/report';
 import { BENCH_DATABASE, createBenchDatabase, DEFAULT_SERVER_URL, dropBenchDatabase } from './lib/database';
 import { describeMachine, Machine } from './lib/machine';
 import { repoRoot } from './lib/root';
@@ -55,7 +55,14 @@ async function main(): Promise<void> {
       const out = await b.run({ databaseUrl, log: (m) => log(`${b.name}: ${m}`) });
       const seconds = (performance.now() - t0) / 1000;
       log(`${b.name}: done in ${seconds.toFixed(1)} s`);
-      results.push({ name: b.name, title: b.title, seconds, figures: out.figures, notes: out.notes });
+      results.push({
+        name: b.name,
+        title: b.title,
+        seconds,
+        figures: out.figures,
+        notes: out.notes,
+        commit: commitText(machine),
+      });
     }
   } finally {
     log(`dropping database ${BENCH_DATABASE}`);
@@ -67,7 +74,10 @@ async function main(): Promise<void> {
   if (benchmarks.length < BENCHMARKS.length) {
     // A partial run keeps that day's figures of the benchmarks it did not run.
     const earlier = readResults(resultsDir, log).find((r) => r.date === date);
-    const kept = (earlier?.benchmarks ?? []).filter((k) => !results.some((r) => r.name === k.name));
+    const earlierCommit = earlier ? commitText(earlier.machine) : undefined;
+    const kept = (earlier?.benchmarks ?? [])
+      .filter((k) => !results.some((r) => r.name === k.name))
+      .map((k) => ({ ...k, commit: k.commit ?? earlierCommit }));
     const order = (name: string) => BENCHMARKS.findIndex((b) => b.name === name);
     results.push(...kept);
     results.sort((a, b) => order(a.name) - order(b.name));

@@ -10,6 +10,11 @@ export interface BenchmarkResult {
   seconds: number;
   figures: Figure[];
   notes: string[];
+  /**
+   * The code it measured (commitText of its run's machine). A partial run (BENCH_ONLY) keeps the
+   * day's other results, which may have measured another commit than the one the day's file names.
+   */
+  commit?: string;
 }
 
 /** The content of `bench/results/<date>.json`. */
@@ -52,6 +57,11 @@ function isRunResult(v: unknown): v is RunResult {
   if (!v || typeof v !== 'object') return false;
   const r = v as Partial<RunResult>;
   return r.schema === 1 && typeof r.date === 'string' && !!r.machine && Array.isArray(r.benchmarks);
+}
+
+/** A run's code, as the results name it: the commit, and whether the work tree had changes. */
+export function commitText(m: Pick<Machine, 'commit' | 'dirty'>): string {
+  return m.commit ? `commit \`${m.commit}\`${m.dirty ? ' with uncommitted changes' : ''}` : 'commit unknown';
 }
 
 /** The whole of docs/BENCHMARKS.md: intro from the registered benchmarks, then every run. */
@@ -102,7 +112,7 @@ export function renderMarkdown(benchmarks: readonly Benchmark[], results: readon
   if (results.length === 0) out.push('No runs yet.', '');
   for (const run of results) {
     const m = run.machine;
-    const commit = m.commit ? `commit \`${m.commit}\`${m.dirty ? ' with uncommitted changes' : ''}` : 'commit unknown';
+    const commit = commitText(m);
     out.push(`### ${run.date} — ${commit}`, '', `**Machine:** ${machineLine(m)}`, '');
     for (const b of run.benchmarks) {
       const rows = b.figures.map((f) => [
@@ -118,6 +128,7 @@ export function renderMarkdown(benchmarks: readonly Benchmark[], results: readon
       );
       out.push('');
       for (const note of b.notes) out.push(`- ${note}`);
+      if (b.commit && b.commit !== commit) out.push(`- measured ${b.commit} (an earlier run of the day)`);
       out.push(`- took ${Math.round(b.seconds)} s`, '');
     }
   }
