@@ -322,18 +322,18 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   so the ratio says how much the call-sessions work and the doorbell path add.
 
 _Where the goals stand (2 cores)._ Not met. Catch-up of call-sessions reached 28,500–31,800
-events/s with two runners in the morning runs of 2 December and 15,200 in the evening run, on
-the same code paths: this shared machine's speed halved during the day (the ingest benchmark's
-reference fell from 21,900 to 14,000 events/s, the reporting benchmark's direct SQL took 7.5 s
-instead of 3.9). Lag: the worker runs five projections (call sessions, queue attempts, agent
+events/s with two runners in the morning runs of 2 December and 12,800–15,200 in the evening and
+afternoon runs, on the same code paths: this shared machine's speed halved during the day (the
+ingest benchmark's reference fell from 21,900 to 14,000 events/s, the reporting benchmark's
+direct SQL took 7.1–8.7 s instead of 3.9). Lag: the worker runs five projections (call sessions, queue attempts, agent
 timelines, extension directory, call costs) in the same process as ingestion, and at 5,000
 events/s the two cores are saturated (vmstat: 1–4 % idle during the load) — together the five
 apply fewer events per second than arrive, so the lag grows through the 20 s and drains after.
 Two changes made the floor and the shared work cheaper: gap-safe reads no longer wait for
 projection batches (they declare themselves non-appending), which used to hold every reader back
-by the longest batch running — the no-op reference's lag is now 0.85 s (it rose to 8.9 s when
+by the longest batch running — the no-op reference's lag is now 0.75–0.85 s (it rose to 8.9 s when
 batches got longer); and a partition's projections share one transaction per round and one read
-per checkpoint (one commit instead of five). Next: the work itself — agent-timeline (7,600
+per checkpoint (one commit instead of five). Next: the work itself — agent-timeline (6,600–7,600
 events/s alone) and call-sessions' re-load of every touched call's events dominate; a worker
 process of its own (as \`docker compose\` runs it) or more cores lower the lag directly.`,
   run,
