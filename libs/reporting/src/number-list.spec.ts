@@ -42,5 +42,7 @@ describe('readNumberList', () => {
     expect(Array.from(out)).toEqual([9, 1, NaN, 3, 9]);
     expect(() => readNumberList('1,2,3', out, 3)).toThrow('more than 2 numbers');
     expect(() => readNumberList('1,2', out, 0, 1)).toThrow('more than 1 numbers');
+    expect(() => readNumberList('1', out, 3, 3)).toThrow('3 numbers from index 3 do not fit an array of 5');
+    expect(() => readNumberList('1', out, -1)).toThrow(RangeError);
   });
 });

@@ -7,6 +7,8 @@
  * digit; anything else (a fraction, an exponent, Infinity, NaN) goes through Number().
  */
 export function readNumberList(text: string, out: Float64Array, at = 0, max = out.length - at): number {
+  if (!(at >= 0 && max >= 0 && at + max <= out.length))
+    throw new RangeError(`${max} numbers from index ${at} do not fit an array of ${out.length}`);
   let count = 0;
   let value = 0;
   let negative = false;

@@ -45,9 +45,24 @@ export const QUEUE_STATS_NUMBERS = [
   'answered_with_handle',
 ] as const;
 const NUMBERS = QUEUE_STATS_NUMBERS.length;
-const [MS, OFFERED, ANSWERED, WITHIN_SLA, ABANDONED, SHORT_ABANDONED, TIMED_OUT, CALLBACKS] = [0, 1, 2, 3, 4, 5, 6, 7];
-const [SUM_ANSWER_WAIT, ANSWERED_WITH_WAIT, MAX_WAIT, SUM_ABANDON_WAIT, ABANDONED_WITH_WAIT] = [8, 9, 10, 11, 12];
-const [SUM_TALK, ANSWERED_WITH_TALK, SUM_HANDLE, ANSWERED_WITH_HANDLE] = [13, 14, 15, 16];
+const index = (name: (typeof QUEUE_STATS_NUMBERS)[number]): number => QUEUE_STATS_NUMBERS.indexOf(name);
+const MS = index('interval_ms');
+const OFFERED = index('offered');
+const ANSWERED = index('answered');
+const WITHIN_SLA = index('answered_within_sla');
+const ABANDONED = index('abandoned');
+const SHORT_ABANDONED = index('short_abandoned');
+const TIMED_OUT = index('timed_out');
+const CALLBACKS = index('callbacks');
+const SUM_ANSWER_WAIT = index('sum_answer_wait');
+const ANSWERED_WITH_WAIT = index('answered_with_wait');
+const MAX_WAIT = index('max_wait');
+const SUM_ABANDON_WAIT = index('sum_abandon_wait');
+const ABANDONED_WITH_WAIT = index('abandoned_with_wait');
+const SUM_TALK = index('sum_talk');
+const ANSWERED_WITH_TALK = index('answered_with_talk');
+const SUM_HANDLE = index('sum_handle');
+const ANSWERED_WITH_HANDLE = index('answered_with_handle');
 /** Rows per shared block of numbers. */
 const BLOCK_ROWS = 1024;
 
@@ -58,9 +73,10 @@ const orNull = (n: number): number | null => (Number.isNaN(n) ? null : n);
  * A row of a queue stats answer: a read-only view of its numbers, which it shares in one
  * Float64Array with up to a thousand other rows. A month of 50 queues by hour is some 20,000
  * rows; as plain objects of sixteen numbers each they cost V8 more to allocate and collect than
- * reading them from PostgreSQL did, as views one small object each. Fields are getters (ratios
- * are computed when read, from the sums); `toJSON()` gives the plain object, which is also what
- * `JSON.stringify` prints. Not its own keys: spread it or compare it with `toEqual` via toJSON().
+ * reading them from PostgreSQL did, as views they are one small object each. Fields are getters
+ * (ratios are computed when read, from the sums), so they are not the row's own keys: to spread a
+ * row or compare it with `toEqual`, use `toJSON()`, the plain object (also what `JSON.stringify`
+ * prints).
  */
 export class QueueStatsRow implements QueueIntervalStatsRow {
   readonly #n: Float64Array;
