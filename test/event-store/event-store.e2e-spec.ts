@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import {
+  Checkpoint,
   CheckpointConflictError,
   EventStore,
   EventStoreMaintenance,
   NewEvent,
   START_CHECKPOINT,
   StoredEvent,
+  inIndexOrder,
   tenantPartition,
   markNonAppending,
   toPayloadJson,
@@ -299,6 +301,87 @@ describe('gap-safe reads', () => {
     await expect(
       store.readAfter(START_CHECKPOINT, 1, undefined, { partition: { index: 4, count: 4 } }),
     ).rejects.toThrow(RangeError);
+  });
+
+  it("moves a quiet partition on past the other partitions' events, never past one still to commit", async () => {
+    // Tenant ids whose last byte puts them in partition 0 (quiet) and 1 (busy) of 4.
+    const inPartition = (p: number) => ({ ...freshIds(), tenantId: `${randomUUID().slice(0, -2)}0${p}` });
+    const quiet = inPartition(0);
+    const busy = inPartition(1);
+    const partition = { index: 0, count: 4 };
+    const after = (a: Checkpoint, b: Checkpoint) =>
+      BigInt(a.txId) > BigInt(b.txId) || (a.txId === b.txId && BigInt(a.position) > BigInt(b.position));
+    // Start where partition 0 stands now (other suites append concurrently).
+    let cp = START_CHECKPOINT;
+    for (;;) {
+      const page = await store.readPage(cp, 1000, undefined, { partition, fields: 'keys' });
+      cp = page.end;
+      if (page.events.length < 1000) break;
+    }
+
+    await store.append([event(busy, 'busy-1')]);
+    const [busyEvent] = await waitFor(async () => {
+      const mine = (await readAllOf(busy.tenantId)).filter((e) => e.dedupKey === 'busy-1');
+      return mine.length ? mine : null;
+    });
+    const page = await store.readPage(cp, 1000, undefined, { partition, fields: 'keys' });
+    expect(page.events.filter((e) => e.tenantId === quiet.tenantId)).toEqual([]);
+    // Not full, so the end is the settled end of the whole store: at or after the busy event.
+    expect(after(busyEvent, page.end)).toBe(false);
+    cp = page.end;
+
+    // An appender of partition 0 still running: the end must stay before its transaction.
+    const writer = await pool.connect();
+    try {
+      await writer.query('BEGIN');
+      await store.append([event(quiet, 'quiet-late')], writer);
+      const { rows } = await writer.query<{ tx: string }>('SELECT pg_current_xact_id()::text AS tx');
+      await store.append([event(busy, 'busy-2')]);
+      const held = await store.readPage(cp, 1000, undefined, { partition, fields: 'keys' });
+      expect(held.events.filter((e) => e.tenantId === quiet.tenantId)).toEqual([]);
+      expect(BigInt(held.end.txId) < BigInt(rows[0].tx)).toBe(true);
+      cp = held.end;
+      await writer.query('COMMIT');
+    } finally {
+      await writer.query('ROLLBACK').catch(() => undefined);
+      writer.release();
+    }
+    // Once committed, the late event is read from where the partition had moved to.
+    const late = await waitFor(async () => {
+      const p = await store.readPage(cp, 1000, undefined, { partition, fields: 'keys' });
+      const mine = p.events.filter((e) => e.tenantId === quiet.tenantId);
+      return mine.length ? mine : null;
+    });
+    expect(late.map((e) => e.dedupKey)).toEqual(['quiet-late']);
+  });
+
+  it('ends a full page at its last event', async () => {
+    const ids = freshIds();
+    await store.append(['f1', 'f2', 'f3'].map((k) => event(ids, k)));
+    const mine = await waitFor(async () => {
+      const all = await readAllOf(ids.tenantId);
+      return all.length === 3 ? all : null;
+    });
+    const before = { txId: mine[0].txId, position: String(BigInt(mine[0].position) - 1n) };
+    const page = await store.readPage(before, 2, undefined, { partition: { index: 0, count: 1 } });
+    expect(page.events.map((e) => e.dedupKey)).toEqual(['f1', 'f2']);
+    expect(page.end).toEqual({ txId: mine[1].txId, position: mine[1].position });
+  });
+
+  it('reads in index order with sorting off for that statement only', async () => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const rows = await inIndexOrder<{ s: string }>(client, `SELECT current_setting('enable_sort') AS s`, []);
+      expect(rows).toEqual([{ s: 'off' }]);
+      const { rows: after } = await client.query<{ enable_sort: string }>('SHOW enable_sort');
+      expect(after[0].enable_sort).toBe('on');
+      // A failed read is reported as itself.
+      await expect(inIndexOrder(client, 'SELECT 1/0', [])).rejects.toThrow('division by zero');
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   it('rejects bad checkpoints and limits', async () => {

@@ -157,4 +157,37 @@ describe('projection scheduler', () => {
     expect(batches.get('flaky')![0].map((e) => e.position)).toEqual(batches.get('a')![0].map((e) => e.position));
     expect(await runner.isCaughtUp(flaky)).toBe(true);
   });
+
+  it('moves a quiet partition with the store, and a follower no further than what it follows', async () => {
+    const store = new EventStore(pool);
+    // All events of partition 1 of 2; partition 0 has none of its own.
+    const busy = { ...freshIds(), tenantId: `${freshIds().tenantId.slice(0, -2)}01` };
+    for (let n = 100; n < 103; n++) await store.append([event(busy, n)]);
+    const { rows } = await pool.query<{ tx_id: string; position: string }>(
+      'SELECT tx_id::text, position::text FROM raw_events ORDER BY raw_events.tx_id DESC, raw_events.position DESC LIMIT 1',
+    );
+    const end = { txId: rows[0].tx_id, position: rows[0].position };
+    const log: string[] = [];
+    const leader = recording('quiet-leader', log);
+    const follower: Projection = { ...recording('quiet-follower', log), follows: 'quiet-leader' };
+    const runner = new ProjectionRunner(pool, store, { partitions: 2, batchSize: 100 });
+
+    // The follower may not pass the leader, which has not run yet.
+    await runner.runPartition(follower, 0);
+    expect(await store.getCheckpoint(runner.checkpointName(follower, 0))).toEqual(START_CHECKPOINT);
+    await waitFor(async () => {
+      await runner.runPartition(leader, 0);
+      const at = await store.getCheckpoint(runner.checkpointName(leader, 0));
+      return at.position === end.position ? at : null;
+    });
+    expect(await store.getCheckpoint(runner.checkpointName(leader, 0))).toEqual(end);
+    await runner.runPartition(follower, 0);
+    expect(await store.getCheckpoint(runner.checkpointName(follower, 0))).toEqual(end);
+    // Each got partition 0's events (the earlier tests' tenant, if it is there) and no more.
+    const { rows: own } = await pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM raw_events WHERE get_byte(uuid_send(tenant_id), 15) % 2 = 0',
+    );
+    expect(log).toEqual(own[0].n ? [`quiet-leader:${own[0].n}`, `quiet-follower:${own[0].n}`] : []);
+    expect((await runner.lag(leader))[0]).toMatchObject({ partition: 0, positions: 0, seconds: 0 });
+  });
 });

@@ -190,7 +190,11 @@ export async function rateCalls(client: Queryable, keys: readonly CallKey[]): Pr
                         ORDER BY l.answered_at IS NULL, l.ordinal LIMIT 1), c.callee_number)
             ELSE c.callee_number END AS destination
      FROM unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, id)
-     JOIN call_sessions c ON c.tenant_id = k.tenant_id AND c.id = k.id
+     -- One primary-key probe per call whatever the statistics say: planned as a join, a batch of
+     -- a fast-growing table (catch-up, steady ingest) was read with a scan of all call_sessions.
+     CROSS JOIN LATERAL (
+       SELECT * FROM call_sessions c WHERE c.tenant_id = k.tenant_id AND c.id = k.id LIMIT 1
+     ) c
      JOIN sources s ON s.id = c.source_id
      JOIN tenants t ON t.id = c.tenant_id`,
     [keys.map((k) => k.tenantId), keys.map((k) => k.callId)],

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { Pool } from 'pg';
-import { Queryable } from '@app/platform/database/pg-pool';
+import { Pool, QueryResultRow } from 'pg';
+import { Queryable, withTransaction } from '@app/platform/database/pg-pool';
 import { CheckpointConflictError, InvalidEventError } from './event-store.errors';
 import { AppendResult, Checkpoint, NewEvent, START_CHECKPOINT, StoredEvent } from './event-store.types';
 
@@ -79,14 +79,29 @@ export async function markNonAppending(client: Queryable): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock_shared($1, $2)', [...NON_APPENDING_LOCK]);
 }
 
+// One horizon for the whole statement (a CTE is evaluated once): the page and its scan end below
+// must agree on which transactions are settled, or the end could pass an event the page missed.
+// The second branch (partitioned reads only) is the scan end: the last event of ANY partition
+// below the horizon, marked `scan_end`; see readPage.
 const readAfterSql = (columns: string, partitioned: boolean) => `
-SELECT ${columns}
+WITH horizon AS MATERIALIZED (SELECT ${APPEND_HORIZON_SQL} AS x)
+(SELECT ${columns}, false AS scan_end
 FROM raw_events
 WHERE (tx_id, position) > ($1::xid8, $2::bigint)
-  AND tx_id < ${APPEND_HORIZON_SQL}
+  AND tx_id < (SELECT x FROM horizon)
   ${partitioned ? 'AND get_byte(uuid_send(tenant_id), 15) = ANY($4::int[])' : ''}
 ORDER BY raw_events.tx_id, raw_events.position -- qualified: bare names would sort the text output columns
-LIMIT $3`;
+LIMIT $3)
+${
+  partitioned
+    ? `UNION ALL
+(SELECT ${columns}, true AS scan_end
+FROM raw_events
+WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND tx_id < (SELECT x FROM horizon)
+ORDER BY raw_events.tx_id DESC, raw_events.position DESC
+LIMIT 1)`
+    : ''
+}`;
 
 // Times as epoch milliseconds (floor: what parsing the text gives): a number is much cheaper for
 // the driver than a timestamp's text, and a batch has thousands.
@@ -97,6 +112,49 @@ const FULL_COLUMNS = `position::text, tx_id::text AS tx_id, tenant_id, source_id
 // Projections re-load what they need per key; the batch itself only has to say what changed.
 const KEY_COLUMNS = `position::text, tx_id::text AS tx_id, tenant_id, source_id, vendor, type, recognized, NULL AS problem,
   dedup_key, ${TIMES}, call_key, session_key, extension, queue, delivery_id, NULL AS raw, NULL AS payload`;
+
+/**
+ * Runs a read "after a checkpoint, in (tx_id, position) order, LIMIT n" with sorting switched off
+ * for that one statement, inside the caller's transaction (`client` must be in one; the setting
+ * is restored after the statement, and is transaction-local in any case).
+ *
+ * Why: the planner estimates how many events lie after a checkpoint from statistics that always
+ * lag the table's growing end (a monthly partition is re-analysed only after a tenth of it
+ * changed). Seeing a handful of rows there, it picks "read every event after the checkpoint, then
+ * sort" over walking the (tx_id, position) index of each partition in order (a Merge Append that
+ * stops after n rows) — and a reader 60,000 events behind then reads and sorts all 60,000 for
+ * every batch of 2,000, which made a lagging projection fall further behind the more it lagged.
+ * With sorts off the ordered index walk is the only plan left; it is never worse, since its cost
+ * is bounded by the rows returned plus the other partitions' events it passes over.
+ */
+export async function inIndexOrder<R extends QueryResultRow>(
+  client: Queryable,
+  sql: string,
+  params: unknown[],
+): Promise<R[]> {
+  // Sent back to back (the client queues them in order): one wait, not three.
+  const off = client.query<{ prev: string }>(
+    `SELECT current_setting('enable_sort') AS prev, set_config('enable_sort', 'off', true)`,
+  );
+  const read = client.query<R>(sql, params);
+  const { rows } = await off.catch(async (error: unknown) => {
+    await read.catch(() => undefined);
+    throw error;
+  });
+  const restore = client.query(`SELECT set_config('enable_sort', $1, true)`, [rows[0].prev]);
+  try {
+    return (await read).rows;
+  } finally {
+    // After a failed read the transaction is aborted and so is the restore; the error is the read's.
+    await restore.catch(() => undefined);
+  }
+}
+
+/** A page of readPage: the events, and the checkpoint the reader may move to once it applied them. */
+export interface ReadPage {
+  events: StoredEvent[];
+  end: Checkpoint;
+}
 
 /** Options of readAfter. */
 export interface ReadOptions {
@@ -181,6 +239,22 @@ export class EventStore {
     client?: Queryable,
     options: ReadOptions = {},
   ): Promise<StoredEvent[]> {
+    return (await this.readPage(checkpoint, limit, client, options)).events;
+  }
+
+  /**
+   * readAfter, and where the reader may move its checkpoint to: after the last event when the page
+   * is full; else — every event of the partition up to the settled end of the store having been
+   * read — to that end, the last settled event of ANY partition. A partition whose tenants are
+   * quiet thus keeps up with the store instead of re-scanning everything the other partitions
+   * appended since its own last event on every read (a scan that grew without bound).
+   */
+  async readPage(
+    checkpoint: Checkpoint,
+    limit: number,
+    client?: Queryable,
+    options: ReadOptions = {},
+  ): Promise<ReadPage> {
     assertCheckpoint(checkpoint);
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a positive integer');
     const { partition, fields = 'full' } = options;
@@ -194,8 +268,17 @@ export class EventStore {
     const params: unknown[] = [checkpoint.txId, checkpoint.position, limit];
     // The partition's byte values, so the filter can use the (tenant byte, tx_id, position) index.
     if (partition) params.push(partitionBytes(partition.index, partition.count));
-    const { rows } = await (client ?? this.pool).query<RawRow>(sql, params);
-    return rows.map(fromRow);
+    const rows = client
+      ? await inIndexOrder<RawRow & { scan_end: boolean }>(client, sql, params)
+      : await withTransaction(this.pool, (c) => inIndexOrder<RawRow & { scan_end: boolean }>(c, sql, params));
+    const events: StoredEvent[] = [];
+    let scanEnd: Checkpoint | undefined;
+    for (const r of rows) {
+      if (r.scan_end) scanEnd = { txId: r.tx_id, position: r.position };
+      else events.push(fromRow(r));
+    }
+    const end = events.length === limit || !scanEnd ? EventStore.checkpointAfter(events, checkpoint) : scanEnd;
+    return { events, end };
   }
 
   /** The checkpoint of a reader after its last event (START_CHECKPOINT when `events` is empty). */
@@ -326,7 +409,13 @@ function toColumns(events: readonly NewEvent[]): unknown[] {
     // null: PostgreSQL parses the jsonb from the bytes themselves (see APPEND_SQL).
     cols[15][i] = e.payloadJson ?? (isText(e.raw) && jsonbParsesAlike(e.raw) ? null : payloadOf(e.raw));
   });
-  return [...cols, Buffer.concat(events.map((e) => e.raw), offset - 1)];
+  return [
+    ...cols,
+    Buffer.concat(
+      events.map((e) => e.raw),
+      offset - 1,
+    ),
+  ];
 }
 
 function fromRow(r: RawRow): StoredEvent {

@@ -2,8 +2,10 @@ import { Pool, PoolClient } from 'pg';
 import {
   Checkpoint,
   EventStore,
+  ReadPage,
   START_CHECKPOINT,
   StoredEvent,
+  inIndexOrder,
   markNonAppending,
   partitionBytes,
 } from '@app/event-store';
@@ -128,26 +130,31 @@ export class ProjectionRunner {
    * what a gap-safe read may see yet (a long transaction elsewhere holds that back).
    */
   async lag(projection: Projection): Promise<PartitionLag[]> {
-    const { rows } = await this.pool.query<{ max: string | null }>('SELECT max(position)::text AS max FROM raw_events');
-    const max = BigInt(rows[0].max ?? '0');
-    const out: PartitionLag[] = [];
-    for (let p = 0; p < this.options.partitions; p++) {
-      const checkpoint = await this.store.getCheckpoint(this.checkpointName(projection, p));
-      const { rows: next } = await this.pool.query<{ received_at: Date }>(
-        `SELECT received_at FROM raw_events
-         WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND get_byte(uuid_send(tenant_id), 15) = ANY($3::int[])
-         ORDER BY tx_id, position LIMIT 1`,
-        [checkpoint.txId, checkpoint.position, partitionBytes(p, this.options.partitions)],
-      );
-      const behind = max - BigInt(checkpoint.position);
-      out.push({
-        partition: p,
-        checkpoint,
-        positions: next.length ? Number(behind > 0n ? behind : 1n) : 0,
-        seconds: next.length ? Math.max(0, (Date.now() - next[0].received_at.getTime()) / 1000) : 0,
-      });
-    }
-    return out;
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ max: string | null }>('SELECT max(position)::text AS max FROM raw_events');
+      const max = BigInt(rows[0].max ?? '0');
+      const out: PartitionLag[] = [];
+      for (let p = 0; p < this.options.partitions; p++) {
+        const checkpoint = await this.store.getCheckpoint(this.checkpointName(projection, p), client);
+        // In index order whatever the statistics say (see inIndexOrder): a lagging partition's
+        // oldest event is then one index step away, not a sort of its whole backlog.
+        const next = await inIndexOrder<{ received_at: Date }>(
+          client,
+          `SELECT received_at FROM raw_events
+           WHERE (tx_id, position) > ($1::xid8, $2::bigint) AND get_byte(uuid_send(tenant_id), 15) = ANY($3::int[])
+           ORDER BY tx_id, position LIMIT 1`,
+          [checkpoint.txId, checkpoint.position, partitionBytes(p, this.options.partitions)],
+        );
+        const behind = max - BigInt(checkpoint.position);
+        out.push({
+          partition: p,
+          checkpoint,
+          positions: next.length ? Number(behind > 0n ? behind : 1n) : 0,
+          seconds: next.length ? Math.max(0, (Date.now() - next[0].received_at.getTime()) / 1000) : 0,
+        });
+      }
+      return out;
+    });
   }
 
   /** True when every committed event is at or below its partition's checkpoint. */
@@ -182,18 +189,18 @@ export class ProjectionRunner {
         saved.map((r) => [r.name, { txId: r.tx_id, position: r.position }]),
       );
       // One read per distinct checkpoint, made when the first projection at it needs it.
-      const reads = new Map<string, Promise<StoredEvent[]>>();
+      const reads = new Map<string, Promise<ReadPage>>();
       const read = (c: Checkpoint) => {
         const key = `${c.txId}/${c.position}`;
-        let events = reads.get(key);
-        if (!events) {
-          events = this.store.readAfter(c, this.options.batchSize, client, {
+        let page = reads.get(key);
+        if (!page) {
+          page = this.store.readPage(c, this.options.batchSize, client, {
             partition: { index: partition, count: this.options.partitions },
             fields: 'keys',
           });
-          reads.set(key, events);
+          reads.set(key, page);
         }
-        return events;
+        return page;
       };
       const outcomes: SharedBatchOutcome[] = [];
       for (const [i, projection] of projections.entries()) {
@@ -203,14 +210,14 @@ export class ProjectionRunner {
           continue;
         }
         const checkpoint = checkpoints.get(name) ?? { ...START_CHECKPOINT };
-        let events = await read(checkpoint);
+        let { events, end } = await read(checkpoint);
         await client.query('SAVEPOINT projection_batch');
         try {
-          if (projection.follows) events = await this.belowFollowed(projection, partition, events, client);
-          if (events.length) {
-            await projection.apply(client, events, now);
-            await this.store.saveCheckpoint(name, checkpoint, EventStore.checkpointAfter(events), client);
-          }
+          if (projection.follows)
+            ({ events, end } = await this.belowFollowed(projection, partition, events, end, client));
+          if (events.length) await projection.apply(client, events, now);
+          // Also with no event of its own: a quiet partition moves on with the store (readPage).
+          if (isAfter(end, checkpoint)) await this.store.saveCheckpoint(name, checkpoint, end, client);
           await client.query('RELEASE SAVEPOINT projection_batch');
           outcomes.push({ projection, events: events.length });
         } catch (error) {
@@ -222,18 +229,25 @@ export class ProjectionRunner {
     });
   }
 
-  /** Only what the followed projection has committed: its checkpoint moves with its rows. */
+  /**
+   * Only what the followed projection has committed (its checkpoint moves with its rows), and an
+   * end no further than that checkpoint: every event of the partition up to it is in the page.
+   */
   private async belowFollowed(
     projection: Projection,
     partition: number,
     events: StoredEvent[],
+    end: Checkpoint,
     client: PoolClient,
-  ): Promise<StoredEvent[]> {
+  ): Promise<ReadPage> {
     const ceiling = await this.store.getCheckpoint(
       this.checkpointName({ name: projection.follows! }, partition),
       client,
     );
-    return events.filter((e) => !isAfter(e, ceiling));
+    return {
+      events: events.filter((e) => !isAfter(e, ceiling)),
+      end: isAfter(end, ceiling) ? ceiling : end,
+    };
   }
 
   /** One batch of one projection: a shared round of one (applyTogether), its error rethrown. */
