@@ -9,6 +9,7 @@ import { Billing1764000007000 } from './1764000007000-billing';
 import { Exports1764000008000 } from './1764000008000-exports';
 import { QueueHourStats1764000009000 } from './1764000009000-queue-hour-stats';
 import { QueueHourNumbers1764000010000 } from './1764000010000-queue-hour-numbers';
+import { DropRawEventsTenantByteIndex1764000011000 } from './1764000011000-drop-raw-events-tenant-byte-index';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   Exports1764000008000,
   QueueHourStats1764000009000,
   QueueHourNumbers1764000010000,
+  DropRawEventsTenantByteIndex1764000011000,
 ];
