@@ -12,7 +12,6 @@ import {
 } from '@app/projections';
 import { TenancyService } from '@app/platform';
 import { IngestModule } from '../apps/ingest/ingest.module';
-import { WorkerModule } from '../apps/worker/worker.module';
 import { Benchmark, BenchContext, BenchmarkOutput, Figure, figure } from './lib/benchmark';
 import { catchUpWith } from './lib/catchup';
 import type { LagSamples } from './lib/catchup-child';
@@ -78,10 +77,11 @@ interface LagOutcome {
  */
 async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<LagOutcome> {
   await clearBenchQueues();
-  const { app, url } = await startApp(databaseUrl, [IngestModule, WorkerModule], {
-    PROJECTION_PARTITIONS: String(PARTITIONS),
-    PROJECTION_BATCH_SIZE: String(BATCH),
-  });
+  const env = { PROJECTION_PARTITIONS: String(PARTITIONS), PROJECTION_BATCH_SIZE: String(BATCH) };
+  // Ingest here, the worker in a process of its own: the deployment docker-compose.yml describes.
+  const { app, url } = await startApp(databaseUrl, [IngestModule], env);
+  const worker = startChild('server-child');
+  await worker.call('start', { kind: 'worker', databaseUrl, env });
   const loadgen = LoadGenerator.start();
   const observer = startChild('catchup-child');
   try {
@@ -91,8 +91,13 @@ async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<Lag
       const t = await portsipTenant(tenancy, `lag-${i + 1}`, ['none']);
       targets.push({ path: `/webhooks/${t.sources[0].id}`, headers: {} });
     }
+    // A distinct call for every call sent: replaying a few hundred template calls (as the ingest
+    // benchmark may) repeats their timestamps, which stacks ever more simultaneous calls on the
+    // same agents at the same instants — no PBX sends that, and every batch re-folded the pile.
     const templates = callTemplates(
-      new PortsipEventGenerator({ tenants: 1, sourcesPerTenant: 1, seed: 77 }).next(1200),
+      new PortsipEventGenerator({ tenants: 1, sourcesPerTenant: 1, seed: 77 }).next(
+        6 * Math.ceil((LAG_EVENTS_PER_SECOND * LAG_SECONDS) / 6),
+      ),
     );
     await observer.call('prepare', { databaseUrl, partitions: PARTITIONS, batchSize: BATCH });
     await observer.call('observe', { sampleMs: LAG_SAMPLE_MS, pollMs: 100 });
@@ -126,6 +131,7 @@ async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<Lag
     return { samples, drainSeconds, load };
   } finally {
     await observer.close();
+    await worker.close();
     await loadgen.close();
     await app.close();
     await clearBenchQueues().catch(() => undefined);
@@ -267,7 +273,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
         `generated and COPY-loaded in ${loaded.seconds.toFixed(0)} s, then VACUUM ANALYZE`,
       `catch-up: PROJECTION_PARTITIONS ${PARTITIONS}, batch ${BATCH}, each runner a process of its own ` +
         `(ProjectionRunner.catchUp) from empty read models, stopped after ${CATCHUP_BUDGET_SECONDS} s if not done`,
-      `lag: ingest app and worker in one process (IngestModule + WorkerModule, product defaults), ${LAG_TENANTS} ` +
+      `lag: ingest app (IngestModule) and worker (WorkerModule) each in a process of its own, product defaults, ${LAG_TENANTS} ` +
         `PortSIP tenants, ${LAG_REQUESTS_PER_SECOND} webhooks/s of ${LAG_EVENTS_PER_REQUEST}-event arrays evenly paced ` +
         `for ${LAG_SECONDS} s: achieved ${Math.round(eventsPerSecond(lag.load)).toLocaleString('en-US')} events/s` +
         `${lag.load.skipped ? ` (${lag.load.skipped} requests not sent: 64 unanswered)` : ''}, HTTP p50 ` +
@@ -310,10 +316,12 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   every event's keys in gap-safe batches, re-loads the payloads of each touched call, folds it and
   upserts a call row and its legs. A ratio well below 1 is expected; it shows how far we are from
   the cost of merely reading the events once.
-- _Lag under steady ingest_: the ingest app and the worker (IngestModule + WorkerModule, product
-  defaults, doorbell on Redis) in one process on the same database, starting from caught-up
+- _Lag under steady ingest_: the ingest app and the worker (IngestModule and WorkerModule, product
+  defaults, doorbell on Redis) each in a process of its own, as \`docker-compose.yml\` runs them,
+  on the same database, starting from caught-up
   projections (every projection's checkpoints at the store's end), 5,000 events/s for 20 s as
-  an evenly paced 100 webhooks/s of 50-event PortSIP arrays over 8 tenants (single-event
+  an evenly paced 100 webhooks/s of 50-event PortSIP arrays over 8 tenants, every call a distinct
+  one with its own times (16,667 calls, none replayed; single-event
   webhooks at that rate saturate the app on 2 cores, see the ingest benchmark), and
   \`ProjectionRunner.lag()\` (age of the oldest event not yet applied, max over partitions)
   sampled every 500 ms from another process; max and p95 over the samples. _Reference_: the lag
@@ -321,20 +329,26 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   polling every 100 ms under the same load — the floor set by gap-safe visibility and polling,
   so the ratio says how much the call-sessions work and the doorbell path add.
 
-_Where the goals stand (2 cores)._ Not met. Catch-up of call-sessions reached 28,500–31,800
-events/s with two runners in the morning runs of 2 December and 12,800–15,200 in the evening and
-afternoon runs, on the same code paths: this shared machine's speed halved during the day (the
-ingest benchmark's reference fell from 21,900 to 14,000 events/s, the reporting benchmark's
-direct SQL took 7.1–8.7 s instead of 3.9). Lag: the worker runs five projections (call sessions, queue attempts, agent
-timelines, extension directory, call costs) in the same process as ingestion, and at 5,000
-events/s the two cores are saturated (vmstat: 1–4 % idle during the load) — together the five
-apply fewer events per second than arrive, so the lag grows through the 20 s and drains after.
-Two changes made the floor and the shared work cheaper: gap-safe reads no longer wait for
-projection batches (they declare themselves non-appending), which used to hold every reader back
-by the longest batch running — the no-op reference's lag is now 0.75–0.85 s (it rose to 8.9 s when
-batches got longer); and a partition's projections share one transaction per round and one read
-per checkpoint (one commit instead of five). Next: the work itself — agent-timeline (6,600–7,600
-events/s alone) and call-sessions' re-load of every touched call's events dominate; a worker
-process of its own (as \`docker compose\` runs it) or more cores lower the lag directly.`,
+_Where the goals stand (2 cores)._ Not met, on the slow Intel machine of 5 December (the ingest
+benchmark's reference managed 11,500 events/s that day, against 21,900 on the fast machine of
+2 December's morning). Catch-up of call-sessions: 20,600 events/s with two runners (12,800 on
+the same kind of machine on 2 December afternoon); goal 30,000. Lag: max 9.0 s, p95 8.5 s
+(18.3 s on 2 December afternoon); goal 2 s; the no-op reference 0.5 s. What changed: event
+store reads walk the \`(tx_id, position)\` index in order whatever the statistics say (with
+stale statistics PostgreSQL read and sorted a lagging projection's whole backlog for every
+batch, and the lag sampling itself did the same), a quiet partition's checkpoint moves on with
+the store (an idle partition re-scanned everything the others appended since its own last
+event, on every read), call-costs reads its calls by key instead of scanning call_sessions, an
+unused index no longer slows every append, and the lag load no longer replays 200 template
+calls with their timestamps (every agent then had ever more simultaneous calls at the same
+instants, all re-folded by every batch — a load no PBX sends). The worker now runs in its own
+process, as in the compose deployment. What remains is plain CPU: during the load PostgreSQL
+uses about 0.9 of the 2 cores, the worker 0.5, ingestion 0.4 — the machine is saturated and the
+five projections together apply a little less than the 5,000 events/s that arrive.
+agent-timeline is the most expensive (7,200 events/s alone: its inserts into agent_changes and
+agent_segments and the 15-minute stats recomputed per batch), then call-sessions' re-load of
+every touched call's events. Next: derive agent segments from the call rows call-sessions
+already builds instead of re-reading payloads, and fewer indexes on agent_changes.
+`,
   run,
 };

@@ -36,7 +36,14 @@ setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 100).unref
 
 serveParent(
   {
-    async start(args: { kind: 'ingest' | 'reference'; databaseUrl: string; env?: Record<string, string> }) {
+    async start(args: { kind: 'ingest' | 'reference' | 'worker'; databaseUrl: string; env?: Record<string, string> }) {
+      if (args.kind === 'worker') {
+        const { startApp } = await import('./ingest-app');
+        const { WorkerModule } = await import('../../apps/worker/worker.module');
+        const { app, port } = await startApp(args.databaseUrl, [WorkerModule], args.env);
+        close = () => app.close();
+        return { port, tenantId: '', sources: [], token: '' } satisfies ServerInfo;
+      }
       if (args.kind === 'ingest') {
         const { startApp, portsipTenant } = await import('./ingest-app');
         const { IngestModule } = await import('../../apps/ingest/ingest.module');

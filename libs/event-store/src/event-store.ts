@@ -132,21 +132,14 @@ export async function inIndexOrder<R extends QueryResultRow>(
   sql: string,
   params: unknown[],
 ): Promise<R[]> {
-  // Sent back to back (the client queues them in order): one wait, not three.
-  const off = client.query<{ prev: string }>(
+  const { rows } = await client.query<{ prev: string }>(
     `SELECT current_setting('enable_sort') AS prev, set_config('enable_sort', 'off', true)`,
   );
-  const read = client.query<R>(sql, params);
-  const { rows } = await off.catch(async (error: unknown) => {
-    await read.catch(() => undefined);
-    throw error;
-  });
-  const restore = client.query(`SELECT set_config('enable_sort', $1, true)`, [rows[0].prev]);
   try {
-    return (await read).rows;
+    return (await client.query<R>(sql, params)).rows;
   } finally {
     // After a failed read the transaction is aborted and so is the restore; the error is the read's.
-    await restore.catch(() => undefined);
+    await client.query(`SELECT set_config('enable_sort', $1, true)`, [rows[0].prev]).catch(() => undefined);
   }
 }
 
