@@ -10,6 +10,7 @@ import { Exports1764000008000 } from './1764000008000-exports';
 import { QueueHourStats1764000009000 } from './1764000009000-queue-hour-stats';
 import { QueueHourNumbers1764000010000 } from './1764000010000-queue-hour-numbers';
 import { DropRawEventsTenantByteIndex1764000011000 } from './1764000011000-drop-raw-events-tenant-byte-index';
+import { AgentSegmentsReaching1764000012000 } from './1764000012000-agent-segments-reaching';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   QueueHourStats1764000009000,
   QueueHourNumbers1764000010000,
   DropRawEventsTenantByteIndex1764000011000,
+  AgentSegmentsReaching1764000012000,
 ];

@@ -37,8 +37,9 @@ export async function agentTimeline(
     throw new ReportInputError('to', `the range may span at most ${MAX_TIMELINE_DAYS} days`);
   if (typeof agent !== 'string' || agent.length === 0 || agent.length > 200)
     throw new ReportInputError('agent', 'agent must be an extension number');
-  // The range condition uses the GiST index (closed bounds, so zero-length segments are found);
-  // the second condition is the exact overlap test.
+  // agent_segments_reaching (migration 1764000012000) walks the primary key: per timeline the
+  // one segment open at `from` and those starting in the window (closed bounds, so zero-length
+  // segments are found); the second condition is the exact overlap test.
   const { rows } = await db.query<{
     agent: string;
     layer: SegmentLayerName;
@@ -49,10 +50,8 @@ export async function agentTimeline(
     ended_at: Date | null;
   }>(
     `SELECT s.agent, s.layer, s.state, nullif(s.queue, '') AS queue, s.call_id, s.started_at, s.ended_at
-     FROM agent_segments s
-     WHERE s.tenant_id = $1 AND s.agent = $2
-       AND tstzrange(s.started_at, s.ended_at, '[]') && tstzrange($3, $4, '[)')
-       AND s.started_at < $4 AND (s.ended_at IS NULL OR s.ended_at > $3 OR s.started_at >= $3)
+     FROM agent_segments_reaching($1, $2, $3, $4) s
+     WHERE s.started_at < $4 AND (s.ended_at IS NULL OR s.ended_at > $3 OR s.started_at >= $3)
      ORDER BY s.started_at, array_position(ARRAY['REGISTRATION', 'PRESENCE', 'AGENT_STATE', 'CALL'], s.layer),
               s.queue, s.ordinal`,
     [tenantId, agent, from, to],

@@ -378,9 +378,7 @@ export async function loadSegmentsFrom(
     `SELECT s.tenant_id, s.agent, s.layer, s.queue, s.state, s.call_id, s.started_at, s.ended_at
      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, agent, from_at)
      CROSS JOIN LATERAL (
-       SELECT * FROM agent_segments s
-       WHERE s.tenant_id = k.tenant_id AND s.agent = k.agent
-         AND tstzrange(s.started_at, s.ended_at, '[]') && tstzrange(k.from_at, NULL, '[)')
+       SELECT * FROM agent_segments_reaching(k.tenant_id, k.agent, k.from_at, NULL)
        UNION
        (SELECT * FROM agent_segments s
         WHERE s.tenant_id = k.tenant_id AND s.agent = k.agent AND s.layer = 'AGENT_STATE'
