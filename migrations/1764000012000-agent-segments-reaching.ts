@@ -23,7 +23,9 @@ export class AgentSegmentsReaching1764000012000 implements MigrationInterface {
     // ROWS 20 is the estimate callers plan with; inside, JIT is off for the same reason.
     // Closed bounds, as the index had them: a segment ending exactly at p_from reaches it, and a
     // zero-length segment inside the window is in it. p_to NULL: no end; an empty window
-    // (p_to <= p_from) reaches nothing.
+    // (p_to <= p_from) reaches nothing. The bound is written COALESCE(p_to, 'infinity'), not
+    // (p_to IS NULL OR ...): the function's statements are planned with parameters, and only the
+    // first form is an index condition (the second read every later segment and filtered them).
     await q.query(`
       CREATE FUNCTION agent_segments_reaching(p_tenant uuid, p_agent text, p_from timestamptz, p_to timestamptz)
       RETURNS SETOF agent_segments
@@ -50,7 +52,7 @@ export class AgentSegmentsReaching1764000012000 implements MigrationInterface {
           UNION ALL
           SELECT s.* FROM agent_segments s
           WHERE s.tenant_id = p_tenant AND s.agent = p_agent AND s.layer = t.layer AND s.queue = t.queue
-            AND s.started_at >= p_from AND (p_to IS NULL OR s.started_at < p_to)
+            AND s.started_at >= p_from AND s.started_at < COALESCE(p_to, 'infinity')
         ) seg
         WHERE (seg.ended_at IS NULL OR seg.ended_at >= p_from) AND (p_to IS NULL OR p_to > p_from)
       $fn$
