@@ -329,7 +329,17 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   polling every 100 ms under the same load — the floor set by gap-safe visibility and polling,
   so the ratio says how much the call-sessions work and the doorbell path add.
 
-_Where the goals stand (2 cores)._ Not met, on the slow Intel machine of 5 December (the ingest
+_Where the goals stand (2 cores)._ Not met. On the AMD EPYC machine of 6 December:
+call-sessions catch-up 19,960 events/s with two runners (goal 30,000), lag max 11.4 s, p95
+10.8 s (goal 2 s; no-op reference 0.5 s). agent-timeline catch-up went from 8,700–9,500 to
+12,200 events/s on that machine the same day: its segments reaching a window are now found
+through the primary key (SQL function \`agent_segments_reaching\`) and the GiST range index whose
+upkeep slowed every segment insert is gone; the function is deliberately not inlined, because
+inlined the planner estimated whole histories and JIT-compiled every batch (250–500 ms each).
+A cache of parsed payloads shared by the projections was tried the same day and dropped: it
+made call-sessions slower (14,200 -> 9,600 events/s with one runner).
+
+Earlier, on the slow Intel machine of 5 December (the ingest
 benchmark's reference managed 11,500 events/s that day, against 21,900 on the fast machine of
 2 December's morning). Catch-up of call-sessions: 20,600 events/s with two runners (12,800 on
 the same kind of machine on 2 December afternoon); goal 30,000. Lag: max 9.0 s, p95 8.5 s
