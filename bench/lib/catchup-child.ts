@@ -58,7 +58,7 @@ export const PROJECTION_PHASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/DELETE FROM agent_segments/, 'delete agent_segments'],
   [/INSERT INTO agent_segments/, 'insert agent_segments'],
   [/s.state = 'RINGING'/, 'earliest rings'],
-  [/tstzrange\(k.from_at/, 'load agent_segments for stats'],
+  [/agent_segments_reaching\(k\./, 'load agent_segments for stats'],
   [/agent_segments|agent_changes|agent_queue_labels/, 'agent timeline tables'],
   [/extension_event_refs|extensions/, 'extension tables'],
   [/FROM raw_events/, 'load events'],
