@@ -1,13 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
 import { EventStore } from '@app/event-store';
-import { SecretBox, ServerSecret, TenancyService, dataSourceOptions } from '@app/platform';
 import { AgentTimelineProjection, ProjectionRunner } from '@app/projections';
 import { agentTimeline } from '@app/reporting';
-import { parseRunOptions, runSimulator } from '@app/simulator/runners';
 import { testPool } from '../support/env';
 import { catchUpFully, privateDatabase } from '../support/projections';
+import { TWO_FAULTY_HOURS, simulateDirect } from '../support/simulator';
 
 /**
  * agent_segments_reaching (migration 1764000012000) finds the segments of an agent that reach a
@@ -32,7 +30,14 @@ afterAll(async () => {
 /** Windows whose function result differs from the overlap test; `windows` counts them all. */
 async function compareWindows(windowsSql: string, params: unknown[]): Promise<{ windows: number; wrong: unknown[] }> {
   const key = `format('%s|%s|%s|%s', s.layer, s.queue, s.started_at, s.ordinal)`;
-  const { rows } = await pool.query<{ tenant_id: string; agent: string; f: Date; t: Date | null; got: string[]; want: string[] }>(
+  const { rows } = await pool.query<{
+    tenant_id: string;
+    agent: string;
+    f: Date;
+    t: Date | null;
+    got: string[];
+    want: string[];
+  }>(
     `WITH w AS (${windowsSql})
      SELECT w.tenant_id, w.agent, w.f, w.t,
             coalesce((SELECT array_agg(${key} ORDER BY ${key}) FROM agent_segments_reaching(w.tenant_id, w.agent, w.f, w.t) s), '{}') AS got,
@@ -68,7 +73,21 @@ describe('agent_segments_reaching', () => {
          VALUES ($1, '101', $2, $3, $4, $5, $6, $7)`,
         [tenant, layer, queue, started, ordinal, state, ended],
       );
-    const instants = ['07:00:00', '08:45:00', '08:50:00', '08:59:59', '09:00:00', '09:05:00', '09:05:30', '09:06:00', '09:06:30', '09:07:05', '09:10:00', '09:30:00', '10:00:00'].map(t);
+    const instants = [
+      '07:00:00',
+      '08:45:00',
+      '08:50:00',
+      '08:59:59',
+      '09:00:00',
+      '09:05:00',
+      '09:05:30',
+      '09:06:00',
+      '09:06:30',
+      '09:07:05',
+      '09:10:00',
+      '09:30:00',
+      '10:00:00',
+    ].map(t);
     const { windows, wrong } = await compareWindows(
       `SELECT $1::uuid AS tenant_id, '101'::text AS agent, f, t
        FROM unnest($2::timestamptz[]) AS f
@@ -94,29 +113,15 @@ describe('agent_segments_reaching', () => {
     // A segment ending exactly where the window starts is not in it; the next one is.
     expect(await at('09:30:00', '09:31:00')).toEqual(['REGISTRATION:ONLINE:08:00:00', 'PRESENCE:ONLINE:09:30:00']);
     expect(await at('06:00:00', '07:00:00')).toEqual([]);
-    expect(await pool.query(`SELECT * FROM agent_segments_reaching($1, 'nobody', now(), NULL)`, [tenant])).toMatchObject({
+    expect(
+      await pool.query(`SELECT * FROM agent_segments_reaching($1, 'nobody', now(), NULL)`, [tenant]),
+    ).toMatchObject({
       rowCount: 0,
     });
   });
 
   it('matches the overlap test at every segment boundary of two simulated hours', async () => {
-    const options = parseRunOptions(
-      ['--direct', '--start', '2026-03-02T09:00', '--hours', '2', '--dup-rate', '0.05', '--reorder-rate', '0.1', '--quiet'],
-      {},
-    );
-    if (options === 'help') throw new Error('unexpected --help');
-    await runSimulator(
-      { ...options, databaseUrl: db.url },
-      {
-        pool,
-        tenancy: async () => {
-          const ds = new DataSource(dataSourceOptions(db.url, 2));
-          await ds.initialize();
-          const secret = new ServerSecret(Buffer.from('reaching-test-secret-reaching-test-0123456789'));
-          return { tenancy: new TenancyService(ds, new SecretBox(secret), 'cdr'), close: () => ds.destroy() };
-        },
-      },
-    );
+    await simulateDirect(db.url, pool, [...TWO_FAULTY_HOURS, '--quiet']);
     const runner = new ProjectionRunner(pool, new EventStore(pool), { partitions: 2, batchSize: 500 });
     await catchUpFully(runner, new AgentTimelineProjection(), 60000);
     const { rows } = await pool.query<{ segments: number; zero: number; open: number }>(

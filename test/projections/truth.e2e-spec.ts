@@ -2,15 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
 import { EventStore } from '@app/event-store';
-import { SecretBox, ServerSecret, TenancyService, dataSourceOptions } from '@app/platform';
 import { CallSessionsProjection, ProjectionRunner, QueueAttemptsProjection } from '@app/projections';
 import { queueStats } from '@app/reporting';
 import { CallTruth, QueueIntervalTruth } from '@app/simulator';
-import { parseRunOptions, runSimulator } from '@app/simulator/runners';
 import { testPool } from '../support/env';
 import { catchUpFully, privateDatabase } from '../support/projections';
+import { TWO_FAULTY_HOURS, simulateDirect } from '../support/simulator';
 
 interface TruthFile {
   tenants: Array<{ id: string; sources: Record<string, string> }>;
@@ -47,38 +45,14 @@ describe('generator truth equals the projections', () => {
     db = await privateDatabase('truth');
     pool = testPool(db.url, { max: 4 });
     dir = mkdtempSync(join(tmpdir(), 'truth-e2e-'));
-    const options = parseRunOptions(
-      [
-        '--direct',
-        '--truth',
-        join(dir, 'truth.json'),
-        '--start',
-        '2026-03-02T09:00',
-        '--hours',
-        '2',
-        '--dup-rate',
-        '0.05',
-        '--reorder-rate',
-        '0.1',
-        '--late-rate',
-        '0.02',
-        '--quiet',
-      ],
-      {},
-    );
-    if (options === 'help') throw new Error('unexpected --help');
-    await runSimulator(
-      { ...options, databaseUrl: db.url },
-      {
-        pool,
-        tenancy: async () => {
-          const ds = new DataSource(dataSourceOptions(db.url, 2));
-          await ds.initialize();
-          const secret = new ServerSecret(Buffer.from('truth-test-secret-truth-test-secret-0123456789'));
-          return { tenancy: new TenancyService(ds, new SecretBox(secret), 'cdr'), close: () => ds.destroy() };
-        },
-      },
-    );
+    await simulateDirect(db.url, pool, [
+      ...TWO_FAULTY_HOURS,
+      '--late-rate',
+      '0.02',
+      '--truth',
+      join(dir, 'truth.json'),
+      '--quiet',
+    ]);
     truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as TruthFile;
     tenantId = truth.tenants[0].id;
     const store = new EventStore(pool);
