@@ -336,7 +336,18 @@ shares its event loop; PostgreSQL, both servers and the load generator share the
 cores. The two sides alternate which goes first, since the tables grow during the run (in a
 full run they already hold the append benchmark's million rows).
 
-_Where the goals stand (2 cores)._ This shared machine's speed varies a lot from run to run —
+_Where the goals stand (2 cores)._ On the AMD EPYC machine of 6 December, with 50-event arrays
+20,935 events/s (goal 20,000: met; 1.00× the reference), and at 5,000 single events/s a p99 of
+65.8 ms (goal 50 ms: not met; the reference 46.0 ms; 56.8 against 46.5 in the run before).
+Earlier that day the same benchmark gave 16,720 events/s with arrays (0.80×) and a p99 of
+73.2 ms: Nest's Fastify adapter pins its own Fastify (5.11.3), whose content-type parser wrapped
+every request's callback with \`AsyncResource.bind\` (two deprecation wrappers per request: in a
+CPU profile alone about a twentieth of the server's CPU). An npm override now gives the adapter
+the application's Fastify (5.12.8, whose parser keeps the async context without them and is
+faster overall), and a single-event webhook costs about 120 µs of server CPU (116 and 121 in
+two runs) instead of 171 µs.
+
+On earlier machines: this shared machine's speed varies a lot from run to run —
 the reference's own rate with 50-event arrays was 21,900 events/s in the morning run of
 2 December and 14,000 in the evening one — so read the ratios first. With arrays we run at the
 reference's rate (1.04× here; 21,774 events/s, ≥ 20,000, in the morning run). The p99 goal at
