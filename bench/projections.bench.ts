@@ -329,9 +329,12 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   polling every 100 ms under the same load — the floor set by gap-safe visibility and polling,
   so the ratio says how much the call-sessions work and the doorbell path add.
 
-_Where the goals stand (2 cores)._ Not met. On the AMD EPYC machine of 6 December:
-call-sessions catch-up 19,960 events/s with two runners (goal 30,000), lag max 11.4 s, p95
-10.8 s (goal 2 s; no-op reference 0.5 s). agent-timeline catch-up went from 8,700–9,500 to
+_Where the goals stand (2 cores)._ Not met. On the AMD EPYC machine of 6 December, last run:
+call-sessions catch-up 24,810 events/s with two runners (goal 30,000), lag max 5.7 s, p95 5.4 s
+(goal 2 s; no-op reference 0.4 s). The same machine gave 19,960 events/s and a lag of 11.4 s
+four hours earlier — its speed varies that much — and in between the ingest app got cheaper
+(one Fastify, see the ingest benchmark), which leaves more of the 2 cores to the worker under
+the lag load; the two effects are not separated. agent-timeline catch-up went from 8,700–9,500 to
 12,200 events/s on that machine the same day: its segments reaching a window are now found
 through the primary key (SQL function \`agent_segments_reaching\`) and the GiST range index whose
 upkeep slowed every segment insert is gone; the function is deliberately not inlined, because
