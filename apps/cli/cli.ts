@@ -296,12 +296,15 @@ export const COMMANDS: Record<string, Command> = {
       const wanted = new Set(name ? [name] : all.map((p) => p.name));
       for (const p of all) if (p.follows && wanted.has(p.follows)) wanted.add(p.name);
       const chosen = all.filter((p) => wanted.has(p.name));
-      const pool = new Pool({ connectionString: ctx.databaseUrl, max: 4 });
+      // Up to four partitions at once, a connection each (see ProjectionRunner.catchUp).
+      const lanes = Math.min(ctx.config.projections.partitions, 4);
+      const pool = new Pool({ connectionString: ctx.databaseUrl, max: lanes });
       pool.on('error', () => undefined); // a dropped idle connection: the next query reports it
       try {
         const runner = new ProjectionRunner(pool, new EventStore(pool), {
           partitions: ctx.config.projections.partitions,
           batchSize: ctx.config.projections.batchSize,
+          catchUpConcurrency: lanes,
         });
         const { rows } = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM raw_events');
         const total = Number(rows[0].n);

@@ -100,15 +100,17 @@ async function startAtEnd(r: ProjectionRunner, store: EventStore, p: Pool, parti
 
 serveParent(
   {
-    prepare(args: { databaseUrl: string; partitions: number; batchSize: number }) {
+    prepare(args: { databaseUrl: string; partitions: number; batchSize: number; lanes?: number }) {
       timer = new QueryTimer(PROJECTION_PHASES);
+      const lanes = args.lanes ?? 1;
       pool = timer.instrument(
-        new Pool({ connectionString: args.databaseUrl, max: 4, application_name: 'cdr-bench-catchup' }),
+        new Pool({ connectionString: args.databaseUrl, max: Math.max(4, lanes), application_name: 'cdr-bench-catchup' }),
       );
       pool.on('error', () => undefined);
       runner = new ProjectionRunner(pool, new EventStore(pool), {
         partitions: args.partitions,
         batchSize: args.batchSize,
+        catchUpConcurrency: lanes,
       });
       return null;
     },

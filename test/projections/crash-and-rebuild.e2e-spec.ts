@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { EventStore } from '@app/event-store';
 import { CallSessionsProjection, ProjectionRunner } from '@app/projections';
 import { REDIS_URL, TEST_QUEUE_PREFIX, testPool, waitFor } from '../support/env';
-import { callSnapshot, privateDatabase, waitForProjections } from '../support/projections';
+import { callSnapshot, catchUpFully, privateDatabase, waitForProjections } from '../support/projections';
 import { portsipCalls, toEvents } from './scenario';
 
 const ROOT = resolve(__dirname, '../..');
@@ -141,4 +141,89 @@ describe('projection crash safety', () => {
     expect(appliedMine).toHaveLength(mine.size);
     expect(new Set(appliedMine).size).toBe(mine.size);
   }, 120000);
+
+  it('catchUp with four lanes runs partitions at once, applies every event once and equals a sequential rebuild', async () => {
+    const store = new EventStore(pool);
+    // Tenant ids ending in 00..03: one tenant in each of four partitions (tenantPartition).
+    const tenants = ['00', '01', '02', '03'].map((b) => `7e5a0000-0000-4000-8000-0000000000${b}`);
+    for (const [t, tenantId] of tenants.entries()) {
+      await pool.query(`INSERT INTO tenants (id, name, timezone) VALUES ($1, $2, 'UTC')`, [tenantId, `lane-${t}`]);
+      const { rows } = await pool.query<{ id: string }>(
+        `INSERT INTO sources (tenant_id, name, vendor, auth_method, credentials) VALUES ($1, 'pbx', 'portsip', 'none', '{"method":"none"}') RETURNING id`,
+        [tenantId],
+      );
+      await store.append(toEvents(portsipCalls(300, 20 + t), { tenantId, sourceId: rows[0].id }));
+    }
+    const projection = new CallSessionsProjection();
+    const applied: string[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const counting = {
+      name: projection.name,
+      tables: projection.tables,
+      apply: async (...args: Parameters<CallSessionsProjection['apply']>) => {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        try {
+          applied.push(...args[1].map((e) => e.position));
+          await projection.apply(...args);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const sequential = new ProjectionRunner(pool, store, { partitions: 4, batchSize: 100 });
+    const lanes = new ProjectionRunner(pool, store, { partitions: 4, batchSize: 100, catchUpConcurrency: 4 });
+
+    await sequential.reset(counting);
+    await catchUpFully(sequential, counting, 60000);
+    const expected = await callSnapshot(pool);
+    expect(expected.length).toBeGreaterThanOrEqual(1200);
+    expect(maxInFlight).toBe(1);
+
+    await lanes.reset(counting);
+    applied.length = 0;
+    maxInFlight = 0;
+    await catchUpFully(lanes, counting, 60000);
+    expect(maxInFlight).toBeGreaterThan(1);
+    expect(await callSnapshot(pool)).toEqual(expected);
+    const { rows: stored } = await pool.query<{ p: string }>('SELECT position::text AS p FROM raw_events');
+    expect(applied).toHaveLength(stored.length);
+    expect(new Set(applied)).toEqual(new Set(stored.map((r) => r.p)));
+  }, 120000);
+
+  it('catchUp with lanes rejects with a failing partition\'s error and keeps what the other partitions committed', async () => {
+    const store = new EventStore(pool);
+    const projection = new CallSessionsProjection();
+    const broken = '7e5a0000-0000-4000-8000-000000000002';
+    const failing = {
+      name: projection.name,
+      tables: projection.tables,
+      apply: async (...args: Parameters<CallSessionsProjection['apply']>) => {
+        if (args[1].some((e) => e.tenantId === broken)) throw new Error('partition 2 cannot be applied');
+        await projection.apply(...args);
+      },
+    };
+    const runner = new ProjectionRunner(pool, store, { partitions: 4, batchSize: 100, catchUpConcurrency: 4 });
+    await runner.reset(failing);
+    await expect(runner.catchUp(failing)).rejects.toThrow('partition 2 cannot be applied');
+    const { rows } = await pool.query<{ broken: number; others: number }>(
+      `SELECT count(*) FILTER (WHERE tenant_id = $1)::int AS broken, count(*) FILTER (WHERE tenant_id <> $1)::int AS others
+       FROM call_sessions`,
+      [broken],
+    );
+    expect(rows[0].broken).toBe(0);
+    expect(rows[0].others).toBeGreaterThan(0);
+    const { rows: moved } = await pool.query<{ name: string }>(
+      `SELECT name FROM projection_checkpoints WHERE name LIKE 'call-sessions:%/4' ORDER BY name`,
+    );
+    expect(moved.map((r) => r.name)).toEqual(expect.arrayContaining(['call-sessions:0/4', 'call-sessions:1/4']));
+  }, 60000);
+
+  it('refuses a catchUpConcurrency that is not a whole number of at least 1', () => {
+    const store = new EventStore(pool);
+    for (const bad of [0, -1, 1.5, Number.NaN])
+      expect(() => new ProjectionRunner(pool, store, { partitions: 4, batchSize: 100, catchUpConcurrency: bad })).toThrow(
+        /catchUpConcurrency must be a whole number of at least 1/,
+      );
+  });
 });

@@ -17,6 +17,12 @@ export interface RunnerOptions {
   partitions: number;
   /** Events per transaction. */
   batchSize: number;
+  /**
+   * Partitions `catchUp` advances at once, each in a transaction (and on a pool connection) of
+   * its own; default 1. Folding a batch in JavaScript and PostgreSQL applying the last one then
+   * overlap, which a single sequential runner leaves idle half the time.
+   */
+  catchUpConcurrency?: number;
 }
 
 /** What one run of a partition did. */
@@ -64,7 +70,11 @@ export class ProjectionRunner {
     private readonly pool: Pool,
     private readonly store: EventStore,
     readonly options: RunnerOptions,
-  ) {}
+  ) {
+    const lanes = options.catchUpConcurrency;
+    if (lanes !== undefined && !(Number.isInteger(lanes) && lanes >= 1))
+      throw new Error(`catchUpConcurrency must be a whole number of at least 1, not ${lanes}`);
+  }
 
   /** The checkpoint name of a projection partition (the partition count is part of it). */
   checkpointName(projection: Pick<Projection, 'name'>, partition: number): string {
@@ -87,21 +97,40 @@ export class ProjectionRunner {
   }
 
   /**
-   * Runs every partition until none has a visible event left (rebuilds). Events committed but
-   * still behind an older open transaction are left for the workers; see isCaughtUp.
+   * Runs every partition until none has a visible event left (rebuilds), `catchUpConcurrency`
+   * partitions at a time. Events committed but still behind an older open transaction are left
+   * for the workers; see isCaughtUp. A failing partition fails the call once the partitions
+   * already running have finished their runs (each batch commits or rolls back whole); no lane
+   * starts another partition after a failure.
    */
   async catchUp(projection: Projection, onBatch?: (events: number) => void): Promise<number> {
+    const { partitions } = this.options;
+    const lanes = Math.min(partitions, this.options.catchUpConcurrency ?? 1);
     let total = 0;
     for (;;) {
       let pending = false;
       let progressed = false;
-      for (let p = 0; p < this.options.partitions; p++) {
-        const r = await this.runPartition(projection, p, 2000);
-        total += r.events;
-        if (r.events) progressed = true;
-        if (r.events) onBatch?.(r.events);
-        if (r.status !== 'caught-up') pending = true;
-      }
+      let next = 0;
+      let failing = false;
+      // One round: every partition once, for up to 2 s each (so a partition that keeps receiving
+      // events cannot hold the others back), each lane taking the next partition not yet run.
+      const lane = async () => {
+        for (let p = next++; p < partitions && !failing; p = next++) {
+          const r = await this.runPartition(projection, p, 2000).catch((error: unknown) => {
+            failing = true;
+            throw error;
+          });
+          total += r.events;
+          if (r.events) {
+            progressed = true;
+            onBatch?.(r.events);
+          }
+          if (r.status !== 'caught-up') pending = true;
+        }
+      };
+      const settled = await Promise.allSettled(Array.from({ length: lanes }, lane));
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
       if (!pending) return total;
       // Another runner holds a partition: wait for it instead of spinning on empty reads.
       if (!progressed) await new Promise((r) => setTimeout(r, 50));
