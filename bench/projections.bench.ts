@@ -339,10 +339,22 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   polling every 100 ms under the same load — the floor set by gap-safe visibility and polling,
   so the ratio says how much the call-sessions work and the doorbell path add.
 
-_Where the goals stand (2 cores)._ Not met. On the AMD EPYC machine of 6 December, last run:
-call-sessions catch-up 24,810 events/s with two runners (goal 30,000), lag max 5.7 s, p95 5.4 s
-(goal 2 s; no-op reference 0.4 s). The same machine gave 19,960 events/s and a lag of 11.4 s
-four hours earlier — its speed varies that much — and in between the ingest app got cheaper
+_Where the goals stand (2 cores)._ Not met. Last run (AMD EPYC, 6 December, a slow hour of that
+machine: its ingest reference managed 14,200–15,200 events/s against 21,000 in the morning): call-sessions
+catch-up 15,231 events/s with one runner taking one partition at a time, 18,347 with one runner
+advancing all four partitions at once (how \`projections:rebuild\` now replays), 17,923 with two
+one-at-a-time runners (goal 30,000); lag max 11.6 s (goal 2 s; no-op reference 0.7 s). Within one
+run the four-lane runner beats both the sequential one (JavaScript folding one batch while
+PostgreSQL applies another) and two sequential processes; two processes of two lanes each were
+no faster than two sequential ones (the 2 cores are then saturated). The lag grows linearly over
+the 20 s load (0.6 s per second in a sampled run): the five projections together apply fewer
+events per second than arrive while ingestion shares the cores, so the lag is a throughput
+shortfall, not a delay in the doorbell path. A call's re-load is dominated by PostgreSQL's heap
+fetches of its events (2,234 rows of 458 calls: 7.8 ms for positions only, 14.8 ms with the
+payloads), so carrying payloads in the batch read would only move that cost: not done.
+In the morning's fast hour the same machine gave 24,810 events/s with two runners and a lag of
+5.7 s (p95 5.4 s) at 0efd5d0; four hours before that 19,960 events/s and 11.4 s
+— its speed varies that much — and in between the ingest app got cheaper
 (one Fastify, see the ingest benchmark), which leaves more of the 2 cores to the worker under
 the lag load; the two effects are not separated. agent-timeline catch-up went from 8,700–9,500 to
 12,200 events/s on that machine the same day: its segments reaching a window are now found
