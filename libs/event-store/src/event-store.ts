@@ -112,6 +112,10 @@ const FULL_COLUMNS = `position::text, tx_id::text AS tx_id, tenant_id, source_id
 // Projections re-load what they need per key; the batch itself only has to say what changed.
 const KEY_COLUMNS = `position::text, tx_id::text AS tx_id, tenant_id, source_id, vendor, type, recognized, NULL AS problem,
   dedup_key, ${TIMES}, call_key, session_key, extension, queue, delivery_id, NULL AS raw, NULL AS payload`;
+// For readers that fold from the batch itself: the keys and the parsed payload, not the raw bytes.
+const PAYLOAD_COLUMNS = `position::text, tx_id::text AS tx_id, tenant_id, source_id, vendor, type, recognized, NULL AS problem,
+  dedup_key, ${TIMES}, call_key, session_key, extension, queue, delivery_id, NULL AS raw, payload`;
+const COLUMNS = { full: FULL_COLUMNS, keys: KEY_COLUMNS, payloads: PAYLOAD_COLUMNS } as const;
 
 /**
  * Runs a read "after a checkpoint, in (tx_id, position) order, LIMIT n" with sorting switched off
@@ -153,8 +157,11 @@ export interface ReadPage {
 export interface ReadOptions {
   /** Only events of tenants in this partition (see tenantPartition). */
   partition?: { index: number; count: number };
-  /** `keys`: everything but raw and payload (null), for readers that re-load per key. */
-  fields?: 'full' | 'keys';
+  /**
+   * `keys`: everything but raw and payload (null), for readers that re-load per key; `payloads`:
+   * everything but raw (null).
+   */
+  fields?: keyof typeof COLUMNS;
 }
 
 /** The last bytes of tenant ids that fall in a partition (see tenantPartition). */
@@ -257,9 +264,9 @@ export class EventStore {
     ) {
       throw new RangeError('partition index must be in [0, count) with count in [1, 256]');
     }
-    const sql = readAfterSql(fields === 'keys' ? KEY_COLUMNS : FULL_COLUMNS, Boolean(partition));
+    const sql = readAfterSql(COLUMNS[fields], Boolean(partition));
     const params: unknown[] = [checkpoint.txId, checkpoint.position, limit];
-    // The partition's byte values, so the filter can use the (tenant byte, tx_id, position) index.
+    // The partition's byte values (last byte of the tenant id), filtered in the ordered walk.
     if (partition) params.push(partitionBytes(partition.index, partition.count));
     const rows = client
       ? await inIndexOrder<RawRow & { scan_end: boolean }>(client, sql, params)

@@ -1,5 +1,6 @@
 import { PoolClient } from 'pg';
 import { StoredEvent } from '@app/event-store';
+import type { BatchInfo } from '../runner/projection';
 import type { AgentContext, AgentEvent } from './agent-segments.reducer';
 
 /** A stored event with its payload and the keys that place it. */
@@ -9,12 +10,29 @@ export interface LoadedAgentEvent extends AgentEvent {
 }
 
 /**
- * Loads the payloads of batch events (the runner reads keys only). Looked up by position, the
- * leading column of the primary key: one index probe per monthly partition. (received_at cannot
- * narrow it: a JS Date has no microseconds, so it never equals the stored value.)
+ * The payloads of batch events: those the batch carries (`batch.payloads`: a projection of the
+ * runner's round wanted them), else loaded by position, the leading column of the primary key:
+ * one index probe per monthly partition. (received_at cannot narrow it: a JS Date has no
+ * microseconds, so it never equals the stored value.)
  */
-export async function loadPayloads(client: PoolClient, events: readonly StoredEvent[]): Promise<LoadedAgentEvent[]> {
+export async function loadPayloads(
+  client: PoolClient,
+  events: readonly StoredEvent[],
+  batch?: BatchInfo,
+): Promise<LoadedAgentEvent[]> {
   if (events.length === 0) return [];
+  if (batch?.payloads) {
+    return events.map((e) => ({
+      tenantId: e.tenantId,
+      sourceId: e.sourceId,
+      position: e.position,
+      vendor: e.vendor as AgentEvent['vendor'],
+      type: e.type,
+      occurredAt: e.occurredAt,
+      receivedAt: e.receivedAt,
+      payload: e.payload,
+    }));
+  }
   const { rows } = await client.query<{
     tenant_id: string;
     source_id: string;

@@ -1,6 +1,6 @@
 import { PoolClient } from 'pg';
 import { StoredEvent } from '@app/event-store';
-import { Projection } from '../runner/projection';
+import { BatchInfo, Projection } from '../runner/projection';
 import { mayYieldAgentChanges, statedQueueMapping, unmappedQueueId } from './agent-event-types';
 import { agentContexts, loadPayloads } from './agent-events.reader';
 import { agentBucketRows, segmentOrdinals } from './agent-rows';
@@ -48,11 +48,13 @@ import {
 export class AgentTimelineProjection implements Projection {
   readonly name = 'agent-timeline';
   readonly tables = ['agent_interval_stats', 'agent_segments', 'agent_changes', 'agent_queue_labels'];
+  /** Most events may yield agent changes: reading their payloads with the batch beats one probe each. */
+  readonly wantsPayloads = true;
 
-  async apply(client: PoolClient, events: readonly StoredEvent[]): Promise<void> {
+  async apply(client: PoolClient, events: readonly StoredEvent[], _now?: Date, batch?: BatchInfo): Promise<void> {
     const wanted = events.filter((e) => mayYieldAgentChanges(e.vendor, e.type));
     if (wanted.length === 0) return;
-    const loaded = await loadPayloads(client, wanted);
+    const loaded = await loadPayloads(client, wanted, batch);
     const contexts = await agentContexts(
       client,
       loaded.map((e) => e.sourceId),

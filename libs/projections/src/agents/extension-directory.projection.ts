@@ -1,6 +1,6 @@
 import { PoolClient } from 'pg';
 import { StoredEvent } from '@app/event-store';
-import { Projection } from '../runner/projection';
+import { BatchInfo, Projection } from '../runner/projection';
 import { mayNameDirectoryExtension } from './agent-event-types';
 import { LoadedAgentEvent, loadPayloads } from './agent-events.reader';
 import { DirectoryExtension, directoryExtensions, foldExtension } from './extension-directory.reducer';
@@ -24,11 +24,11 @@ export class ExtensionDirectoryProjection implements Projection {
   readonly name = 'extension-directory';
   readonly tables = ['extensions', 'extension_event_refs'];
 
-  async apply(client: PoolClient, events: readonly StoredEvent[], now: Date): Promise<void> {
+  async apply(client: PoolClient, events: readonly StoredEvent[], now: Date, batch?: BatchInfo): Promise<void> {
     const wanted = events.filter((e) => mayNameDirectoryExtension(e.vendor, e.type));
     if (wanted.length === 0) return;
     const refs: Array<ExtensionKey & { position: string }> = [];
-    for (const e of await loadPayloads(client, wanted)) {
+    for (const e of await loadPayloads(client, wanted, batch)) {
       for (const number of directoryExtensions(e)) {
         refs.push({ tenantId: e.tenantId, number, position: e.position });
       }

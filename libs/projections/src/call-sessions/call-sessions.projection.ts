@@ -1,7 +1,7 @@
 import { PoolClient } from 'pg';
 import { rateCalls } from '@app/billing';
-import { StoredEvent } from '@app/event-store';
-import { Projection } from '../runner/projection';
+import { Checkpoint, START_CHECKPOINT, StoredEvent } from '@app/event-store';
+import { BatchInfo, Projection } from '../runner/projection';
 import { CallEvent, FoldContext, foldCall } from './call-sessions.reducer';
 import { CallRow, callId, writeCalls } from './call-sessions.writer';
 
@@ -26,16 +26,179 @@ interface SourceRow {
   queue_numbers: string[];
 }
 
+type CallKey = { tenantId: string; sourceId: string; callKey: string };
+
+/** What a projection instance remembers of one partition between the runner's batches. */
+interface PartitionMemory {
+  /** Every call listed holds all its stored events up to here (and maybe a few later ones). */
+  at: Checkpoint;
+  /**
+   * The memory started at the start of the store: a call neither listed nor in `forgotten` then
+   * has no event up to `at` at all, so a batch's new calls need no look-up.
+   */
+  complete: boolean;
+  /** Calls by `tenant/source/callKey`, least recently touched first. */
+  calls: Map<string, CallEvent[]>;
+  /** Calls dropped from `calls` to bound memory, while `complete` (a look-up then finds them). */
+  forgotten: Set<string>;
+  events: number;
+}
+
+/** Events remembered per projection instance (all partitions) unless told otherwise. */
+const MEMORY_EVENTS = 60_000;
+/** Past this many forgotten calls a partition's memory stops being `complete`. */
+const MAX_FORGOTTEN = 1_000_000;
+
+const sameCheckpoint = (a: Checkpoint, b: Checkpoint) => a.txId === b.txId && a.position === b.position;
+const isStart = (c: Checkpoint) => sameCheckpoint(c, START_CHECKPOINT);
+
+function toCallEvent(e: StoredEvent): CallEvent {
+  return {
+    position: e.position,
+    vendor: e.vendor as CallEvent['vendor'],
+    type: e.type,
+    occurredAt: e.occurredAt,
+    receivedAt: e.receivedAt,
+    payload: e.payload,
+    contentKey: e.dedupKey.startsWith('h:') ? e.dedupKey : undefined,
+  };
+}
+
 /**
  * One row per call. Each batch re-folds every call it touches from all of that call's stored
  * events, so duplicates, reordering and late events give the same row as a clean rebuild.
+ *
+ * Under the runner (which hands over each batch with its payloads and where it lies in the
+ * store), the events of a call already seen in this partition come from memory instead of a
+ * re-load: the memory of a partition is valid only while batches follow each other (a batch
+ * starting where the remembered one ended; otherwise — another worker took a batch, a rebuild
+ * reset the checkpoints — it is dropped), and it is updated only once a batch has committed.
+ * Calls the memory cannot vouch for are re-loaded from the store, as without it.
  */
 export class CallSessionsProjection implements Projection {
   readonly name = 'call-sessions';
   readonly tables = ['call_legs', 'call_sessions'];
+  readonly wantsPayloads = true;
+  private readonly memory = new Map<string, PartitionMemory>();
+  private remembered = 0;
+  private readonly memoryEvents: number;
+  /** Calls of the runner's batches folded from memory (or known to be new), and re-loaded from the store. */
+  readonly stats = { fromMemory: 0, reloaded: 0 };
 
-  async apply(client: PoolClient, events: readonly StoredEvent[], now: Date): Promise<void> {
-    const keys = new Map<string, { tenantId: string; sourceId: string; callKey: string }>();
+  /** `memoryEvents`: how many events to remember across partitions (0: re-load every call). */
+  constructor(options: { memoryEvents?: number } = {}) {
+    const n = options.memoryEvents ?? MEMORY_EVENTS;
+    if (!(Number.isInteger(n) && n >= 0)) throw new Error(`memoryEvents must be a whole number >= 0, not ${n}`);
+    this.memoryEvents = n;
+  }
+
+  async apply(client: PoolClient, events: readonly StoredEvent[], now: Date, batch?: BatchInfo): Promise<void> {
+    if (!batch?.payloads) return this.applyByKeys(client, events, now);
+    const slot = `${batch.partition}/${batch.partitions}`;
+    let memory = this.memory.get(slot);
+    if (!memory || !sameCheckpoint(memory.at, batch.from)) {
+      if (memory) this.remembered -= memory.events;
+      memory = { at: batch.from, complete: isStart(batch.from), calls: new Map(), forgotten: new Set(), events: 0 };
+      this.memory.set(slot, memory);
+    }
+    const touched = new Map<string, { key: CallKey; vendor: string; batch: CallEvent[] }>();
+    for (const e of events) {
+      if (!e.callKey) continue;
+      const k = `${e.tenantId}/${e.sourceId}/${e.callKey}`;
+      let t = touched.get(k);
+      if (!t) {
+        t = { key: { tenantId: e.tenantId, sourceId: e.sourceId, callKey: e.callKey }, vendor: e.vendor, batch: [] };
+        touched.set(k, t);
+      }
+      t.batch.push(toCallEvent(e));
+    }
+    if (touched.size === 0) return this.remember(memory, batch, new Map());
+    // What is known of each call before the batch, taken now: while this batch awaits the
+    // database, another partition's commit may make the memory forget calls.
+    const before = new Map<string, readonly CallEvent[]>();
+    const unknown: CallKey[] = [];
+    for (const [k, t] of touched) {
+      const remembered = memory.calls.get(k);
+      if (remembered) before.set(k, remembered);
+      else if (memory.complete && !memory.forgotten.has(k)) before.set(k, []);
+      else unknown.push(t.key);
+    }
+    this.stats.fromMemory += touched.size - unknown.length;
+    this.stats.reloaded += unknown.length;
+    const stored = unknown.length ? await loadCalls(client, unknown, batch) : new Map<string, LoadedCall>();
+    const contexts = await sourceContexts(client, [...new Set([...touched.values()].map((t) => t.key.sourceId))], now);
+    const merged = new Map<string, CallEvent[]>();
+    const out: CallRow[] = [];
+    for (const [k, t] of touched) {
+      const base = before.get(k) ?? stored.get(k)?.events ?? [];
+      const known = new Set(base.map((e) => e.position));
+      const all = base.concat(t.batch.filter((e) => !known.has(e.position)));
+      merged.set(k, all);
+      const ctx = contexts.get(t.key.sourceId);
+      if (!ctx) continue;
+      const folded = foldCall(t.key.callKey, all, ctx);
+      if (!folded) continue;
+      out.push({
+        tenantId: t.key.tenantId,
+        sourceId: t.key.sourceId,
+        vendor: t.vendor,
+        eventCount: all.length,
+        ...folded,
+      });
+    }
+    await writeCalls(client, out);
+    this.remember(memory, batch, merged);
+  }
+
+  passedQuietly(batch: BatchInfo): void {
+    const memory = this.memory.get(`${batch.partition}/${batch.partitions}`);
+    if (memory && sameCheckpoint(memory.at, batch.from)) this.remember(memory, batch, new Map());
+  }
+
+  /** Once the batch has committed: the touched calls' events join the memory, which moves to `to`. */
+  private remember(memory: PartitionMemory, batch: BatchInfo, merged: Map<string, CallEvent[]>): void {
+    batch.afterCommit(() => {
+      const slot = `${batch.partition}/${batch.partitions}`;
+      if (this.memory.get(slot) !== memory || !sameCheckpoint(memory.at, batch.from)) return;
+      for (const [k, events] of merged) {
+        const before = memory.calls.get(k);
+        if (before) {
+          memory.calls.delete(k); // re-inserted last: the map stays in least-recently-touched order
+          memory.events -= before.length;
+          this.remembered -= before.length;
+        }
+        memory.calls.set(k, events);
+        memory.forgotten.delete(k);
+        memory.events += events.length;
+        this.remembered += events.length;
+      }
+      memory.at = batch.to;
+      this.forgetBeyondBudget(memory);
+    });
+  }
+
+  /** Drops least recently touched calls, this partition's first, until the budget holds. */
+  private forgetBeyondBudget(current: PartitionMemory): void {
+    const slots = [current, ...[...this.memory.values()].filter((m) => m !== current)];
+    for (const memory of slots) {
+      for (const [k, events] of memory.calls) {
+        if (this.remembered <= this.memoryEvents) return;
+        memory.calls.delete(k);
+        memory.events -= events.length;
+        this.remembered -= events.length;
+        if (!memory.complete) continue;
+        memory.forgotten.add(k);
+        if (memory.forgotten.size > MAX_FORGOTTEN) {
+          memory.complete = false; // every call it does not list is looked up from now on
+          memory.forgotten.clear();
+        }
+      }
+    }
+  }
+
+  /** Without the runner's batch: every touched call re-folded from its stored events. */
+  private async applyByKeys(client: PoolClient, events: readonly StoredEvent[], now: Date): Promise<void> {
+    const keys = new Map<string, CallKey>();
     for (const e of events) {
       if (!e.callKey) continue;
       keys.set(`${e.tenantId}/${e.sourceId}/${e.callKey}`, {
@@ -49,51 +212,69 @@ export class CallSessionsProjection implements Projection {
   }
 }
 
-/** Re-folds the given calls from their stored events and writes them. */
-export async function refold(
+interface LoadedCall {
+  key: CallKey;
+  vendor: string;
+  events: CallEvent[];
+}
+
+/**
+ * Every stored event of the given calls, by `tenant/source/callKey` (calls without events absent)
+ * — but those of a runner's batch (`except`), which the caller has in hand with their payloads.
+ */
+async function loadCalls(
   client: PoolClient,
-  keys: ReadonlyArray<{ tenantId: string; sourceId: string; callKey: string }>,
-  now: Date,
-): Promise<void> {
+  keys: readonly CallKey[],
+  except?: { from: Checkpoint; to: Checkpoint },
+): Promise<Map<string, LoadedCall>> {
+  const params: unknown[] = [keys.map((k) => k.tenantId), keys.map((k) => k.sourceId), keys.map((k) => k.callKey)];
+  if (except) params.push(except.from.txId, except.from.position, except.to.txId, except.to.position);
   const { rows } = await client.query<LoadedEvent>(
     `SELECT e.tenant_id, e.source_id, e.call_key, e.position::text, e.vendor, e.type, (extract(epoch FROM e.occurred_at) * 1000)::float8 AS occurred_ms,
             (extract(epoch FROM e.received_at) * 1000)::float8 AS received_ms, e.dedup_key, e.payload
      FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(tenant_id, source_id, call_key)
-     JOIN raw_events e ON e.tenant_id = k.tenant_id AND e.call_key = k.call_key AND e.source_id = k.source_id`,
-    [keys.map((k) => k.tenantId), keys.map((k) => k.sourceId), keys.map((k) => k.callKey)],
+     JOIN raw_events e ON e.tenant_id = k.tenant_id AND e.call_key = k.call_key AND e.source_id = k.source_id
+     ${except ? 'WHERE NOT ((e.tx_id, e.position) > ($4::xid8, $5::bigint) AND (e.tx_id, e.position) <= ($6::xid8, $7::bigint))' : ''}`,
+    params,
   );
-  const contexts = await sourceContexts(client, [...new Set(keys.map((k) => k.sourceId))], now);
-  const grouped = new Map<string, LoadedEvent[]>();
+  const calls = new Map<string, LoadedCall>();
   for (const r of rows) {
     const k = `${r.tenant_id}/${r.source_id}/${r.call_key}`;
-    (grouped.get(k) ?? grouped.set(k, []).get(k)!).push(r);
-  }
-  const out: CallRow[] = [];
-  for (const group of grouped.values()) {
-    const first = group[0];
-    const ctx = contexts.get(first.source_id);
-    if (!ctx) continue;
-    const folded = foldCall(
-      first.call_key,
-      group.map((r) => ({
-        position: r.position,
+    let call = calls.get(k);
+    if (!call) {
+      call = {
+        key: { tenantId: r.tenant_id, sourceId: r.source_id, callKey: r.call_key },
         vendor: r.vendor,
-        type: r.type,
-        occurredAt: r.occurred_ms === null ? null : new Date(r.occurred_ms),
-        receivedAt: new Date(r.received_ms),
-        payload: r.payload,
-        contentKey: r.dedup_key.startsWith('h:') ? r.dedup_key : undefined,
-      })),
-      ctx,
-    );
-    if (!folded) continue;
-    out.push({
-      tenantId: first.tenant_id,
-      sourceId: first.source_id,
-      vendor: first.vendor,
-      eventCount: group.length,
-      ...folded,
+        events: [],
+      };
+      calls.set(k, call);
+    }
+    call.events.push({
+      position: r.position,
+      vendor: r.vendor,
+      type: r.type,
+      // Date truncates fractions of a millisecond, as the store's batch read does (floor).
+      occurredAt: r.occurred_ms === null ? null : new Date(r.occurred_ms),
+      receivedAt: new Date(r.received_ms),
+      payload: r.payload,
+      contentKey: r.dedup_key.startsWith('h:') ? r.dedup_key : undefined,
     });
+  }
+  return calls;
+}
+
+/** Re-folds the given calls from their stored events and writes them. */
+export async function refold(client: PoolClient, keys: readonly CallKey[], now: Date): Promise<void> {
+  const calls = await loadCalls(client, keys);
+  const contexts = await sourceContexts(client, [...new Set(keys.map((k) => k.sourceId))], now);
+  const out: CallRow[] = [];
+  for (const call of calls.values()) {
+    const ctx = contexts.get(call.key.sourceId);
+    if (!ctx) continue;
+    const folded = foldCall(call.key.callKey, call.events, ctx);
+    if (!folded) continue;
+    const { tenantId, sourceId } = call.key;
+    out.push({ tenantId, sourceId, vendor: call.vendor, eventCount: call.events.length, ...folded });
   }
   await writeCalls(client, out);
 }

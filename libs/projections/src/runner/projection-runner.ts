@@ -10,7 +10,7 @@ import {
   partitionBytes,
 } from '@app/event-store';
 import { withTransaction } from '@app/platform';
-import { Projection } from './projection';
+import { BatchInfo, Projection } from './projection';
 
 export interface RunnerOptions {
   /** Tenant partitions; each is a unit of work that one worker at a time advances. */
@@ -202,7 +202,10 @@ export class ProjectionRunner {
   async applyTogether(projections: readonly Projection[], partition: number): Promise<SharedBatchOutcome[]> {
     if (projections.length === 0) return [];
     const names = projections.map((p) => this.checkpointName(p, partition));
-    return this.inTransaction(async (client) => {
+    const fields = projections.some((p) => p.wantsPayloads) ? 'payloads' : 'keys';
+    // Callbacks of the batches whose savepoint was released, run once the transaction committed.
+    const committed: Array<() => void> = [];
+    const outcomes = await this.inTransaction(async (client) => {
       const { rows: locks } = await client.query<{ name: string; locked: boolean; now: Date }>(
         `SELECT k.name, pg_try_advisory_xact_lock($1, hashtext(k.name)) AS locked, now() AS now
          FROM unnest($2::text[]) WITH ORDINALITY AS k(name, n) ORDER BY k.n`,
@@ -225,7 +228,7 @@ export class ProjectionRunner {
         if (!page) {
           page = this.store.readPage(c, this.options.batchSize, client, {
             partition: { index: partition, count: this.options.partitions },
-            fields: 'keys',
+            fields,
           });
           reads.set(key, page);
         }
@@ -241,13 +244,24 @@ export class ProjectionRunner {
         const checkpoint = checkpoints.get(name) ?? { ...START_CHECKPOINT };
         let { events, end } = await read(checkpoint);
         await client.query('SAVEPOINT projection_batch');
+        const mine: Array<() => void> = [];
         try {
           if (projection.follows)
             ({ events, end } = await this.belowFollowed(projection, partition, events, end, client));
-          if (events.length) await projection.apply(client, events, now);
+          const batch: BatchInfo = {
+            partition,
+            partitions: this.options.partitions,
+            from: checkpoint,
+            to: end,
+            payloads: fields === 'payloads',
+            afterCommit: (fn) => mine.push(fn),
+          };
+          if (events.length) await projection.apply(client, events, now, batch);
+          else if (isAfter(end, checkpoint)) projection.passedQuietly?.(batch);
           // Also with no event of its own: a quiet partition moves on with the store (readPage).
           if (isAfter(end, checkpoint)) await this.store.saveCheckpoint(name, checkpoint, end, client);
           await client.query('RELEASE SAVEPOINT projection_batch');
+          committed.push(...mine);
           outcomes.push({ projection, events: events.length });
         } catch (error) {
           await client.query('ROLLBACK TO SAVEPOINT projection_batch');
@@ -256,6 +270,8 @@ export class ProjectionRunner {
       }
       return outcomes;
     });
+    for (const fn of committed) fn();
+    return outcomes;
   }
 
   /**
