@@ -339,19 +339,26 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   polling every 100 ms under the same load — the floor set by gap-safe visibility and polling,
   so the ratio says how much the call-sessions work and the doorbell path add.
 
-_Where the goals stand (2 cores)._ Not met. Last run (AMD EPYC, 6 December, a slow hour of that
-machine: its ingest reference managed 14,200–15,200 events/s against 21,000 in the morning): call-sessions
-catch-up 15,231 events/s with one runner taking one partition at a time, 18,347 with one runner
-advancing all four partitions at once (how \`projections:rebuild\` now replays), 17,923 with two
-one-at-a-time runners (goal 30,000); lag max 11.6 s (goal 2 s; no-op reference 0.7 s). Within one
-run the four-lane runner beats both the sequential one (JavaScript folding one batch while
-PostgreSQL applies another) and two sequential processes; two processes of two lanes each were
-no faster than two sequential ones (the 2 cores are then saturated). The lag grows linearly over
-the 20 s load (0.6 s per second in a sampled run): the five projections together apply fewer
-events per second than arrive while ingestion shares the cores, so the lag is a throughput
-shortfall, not a delay in the doorbell path. A call's re-load is dominated by PostgreSQL's heap
-fetches of its events (2,234 rows of 458 calls: 7.8 ms for positions only, 14.8 ms with the
-payloads), so carrying payloads in the batch read would only move that cost: not done.
+_Where the goals stand (2 cores)._ Not met. Last run (AMD EPYC, 6 December, at aa6239c, a slow
+hour of that machine: the SQL reference ran at 570,764 events/s against 694,665 in the morning):
+call-sessions catch-up 15,165 events/s with one runner taking one partition at a time, 17,207
+with one runner advancing all four at once (how \`projections:rebuild\` now replays), 22,162 with
+two one-at-a-time runners (goal 30,000); lag max 11.9 s, p95 11.5 s (goal 2 s; no-op reference
+0.9 s). Since the run before (4df1853, 15,231 / 18,347 / 17,923), call-sessions remembers the
+calls it folded between batches and its batches carry their payloads (docs/projections.md,
+"Memory between batches"): its re-load of touched calls fell from about a quarter of a batch to
+2–7% (only calls the memory cannot vouch for). Measured against the same build with the memory
+switched off, alternating runs in the same hour: one runner 11,503 -> 18,064 and 14,567 ->
+17,581 events/s; four lanes 17,387 -> 22,830 and 17,638 -> 16,684; two runners 18,894 -> 19,117
+and 19,463 -> 20,307 (two runners take turns on the partitions, which drops their memories).
+The machine's swings between runs are as large as the gains, so single figures across runs
+say little. Four lanes in one process against one partition at a time (4df1853, same run):
+15,231 -> 18,347. agent-timeline now takes its events' payloads from the batch instead of one
+look-up each: 9,642 events/s against 9,667 before, no change when it runs alone (the read
+carries what the look-up fetched), a query less per batch in the worker's shared rounds. The lag
+grows linearly over the 20 s load (0.6 s per second in a sampled
+run): the five projections together apply fewer events per second than arrive while ingestion
+shares the cores, so the lag is a throughput shortfall, not a delay in the doorbell path.
 In the morning's fast hour the same machine gave 24,810 events/s with two runners and a lag of
 5.7 s (p95 5.4 s) at 0efd5d0; four hours before that 19,960 events/s and 11.4 s
 — its speed varies that much — and in between the ingest app got cheaper
