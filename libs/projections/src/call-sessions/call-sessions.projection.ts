@@ -52,6 +52,9 @@ const MAX_FORGOTTEN = 1_000_000;
 const sameCheckpoint = (a: Checkpoint, b: Checkpoint) => a.txId === b.txId && a.position === b.position;
 const isStart = (c: Checkpoint) => sameCheckpoint(c, START_CHECKPOINT);
 
+/** The stored dedup key when it is a content hash (see CallEvent.contentKey). */
+const contentKey = (dedupKey: string) => (dedupKey.startsWith('h:') ? dedupKey : undefined);
+
 function toCallEvent(e: StoredEvent): CallEvent {
   return {
     position: e.position,
@@ -60,7 +63,7 @@ function toCallEvent(e: StoredEvent): CallEvent {
     occurredAt: e.occurredAt,
     receivedAt: e.receivedAt,
     payload: e.payload,
-    contentKey: e.dedupKey.startsWith('h:') ? e.dedupKey : undefined,
+    contentKey: contentKey(e.dedupKey),
   };
 }
 
@@ -257,7 +260,7 @@ async function loadCalls(
       occurredAt: r.occurred_ms === null ? null : new Date(r.occurred_ms),
       receivedAt: new Date(r.received_ms),
       payload: r.payload,
-      contentKey: r.dedup_key.startsWith('h:') ? r.dedup_key : undefined,
+      contentKey: contentKey(r.dedup_key),
     });
   }
   return calls;

@@ -19,8 +19,8 @@ export interface RunnerOptions {
   batchSize: number;
   /**
    * Partitions `catchUp` advances at once, each in a transaction (and on a pool connection) of
-   * its own; default 1. Folding a batch in JavaScript and PostgreSQL applying the last one then
-   * overlap, which a single sequential runner leaves idle half the time.
+   * its own; default 1. Folding a batch in JavaScript and PostgreSQL applying another then
+   * overlap, where a single sequential runner leaves one side idle while the other works.
    */
   catchUpConcurrency?: number;
 }
