@@ -15,6 +15,7 @@ import { IngestModule } from '../apps/ingest/ingest.module';
 import { Benchmark, BenchContext, BenchmarkOutput, Figure, figure } from './lib/benchmark';
 import { catchUpWith } from './lib/catchup';
 import type { LagSamples } from './lib/catchup-child';
+import type { ProjectionTimes, ServerStats } from './lib/server-child';
 import { startChild } from './lib/child';
 import { loadEvents } from './lib/copy';
 import { createScratchDatabase } from './lib/database';
@@ -59,6 +60,17 @@ async function moveToEnd(pool: Pool, runner: ProjectionRunner, projection: Proje
   }
 }
 
+function describeTimes(times: ProjectionTimes): string {
+  return Object.entries(times)
+    .sort(([, a], [, b]) => b.seconds - a.seconds)
+    .map(
+      ([name, t]) =>
+        `${name} ${t.seconds.toFixed(1)} s in ${t.batches.toLocaleString('en-US')} batches` +
+        (name === 'read' ? '' : ` (${t.events.toLocaleString('en-US')} events)`),
+    )
+    .join(', ');
+}
+
 function p95(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] ?? Number.NaN;
@@ -68,6 +80,9 @@ interface LagOutcome {
   samples: LagSamples;
   drainSeconds: number;
   load: LoadResult;
+  /** The worker's CPU seconds and its projection times over the load and the drain. */
+  workerCpuSeconds: number;
+  times: ProjectionTimes;
 }
 
 /**
@@ -101,6 +116,8 @@ async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<Lag
     );
     await observer.call('prepare', { databaseUrl, partitions: PARTITIONS, batchSize: BATCH });
     await observer.call('observe', { sampleMs: LAG_SAMPLE_MS, pollMs: 100 });
+    await worker.call<ServerStats>('stats'); // CPU from here on
+    const timesBefore = await worker.call<ProjectionTimes>('projectionTimes');
     ctx.log(
       `lag: ${LAG_REQUESTS_PER_SECOND} requests/s of ${LAG_EVENTS_PER_REQUEST} events for ${LAG_SECONDS} s, evenly paced`,
     );
@@ -128,7 +145,18 @@ async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<Lag
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    return { samples, drainSeconds, load };
+    const { cpuSeconds } = await worker.call<ServerStats>('stats');
+    const times = await worker.call<ProjectionTimes>('projectionTimes');
+    for (const [name, t] of Object.entries(times)) {
+      const before = timesBefore[name];
+      if (before)
+        times[name] = {
+          seconds: t.seconds - before.seconds,
+          batches: t.batches - before.batches,
+          events: t.events - before.events,
+        };
+    }
+    return { samples, drainSeconds, load, workerCpuSeconds: cpuSeconds, times };
   } finally {
     await observer.close();
     await worker.close();
@@ -288,6 +316,8 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
         `${lag.load.latencyMs.p50.toFixed(1)} ms, p99 ${lag.load.latencyMs.p99.toFixed(1)} ms; ProjectionRunner.lag() ` +
         `max over partitions sampled every ${LAG_SAMPLE_MS} ms from another process (${ours.length} samples); ` +
         `call-sessions caught up ${lag.drainSeconds.toFixed(1)} s after the load stopped`,
+      `lag, the worker over the load and the drain: ${lag.workerCpuSeconds.toFixed(1)} CPU s; wall time per ` +
+        `projection (cdr_projection_batch_seconds, read: cdr_projection_read_seconds): ${describeTimes(lag.times)}`,
     );
     return { figures, notes };
   } finally {

@@ -30,6 +30,11 @@ export interface ServerStats {
 const TOKEN = 'bench_0123456789abcdefABCDEF';
 
 let close: (() => Promise<void>) | undefined;
+/** The worker's own account of its projection work (cdr_projection_*_seconds on /metrics). */
+let projectionTimes: (() => Promise<ProjectionTimes>) | undefined;
+
+/** Seconds and batches per projection (and `read` for the shared reads of the store). */
+export type ProjectionTimes = Record<string, { seconds: number; batches: number; events: number }>;
 let peak = 0;
 let cpu = process.cpuUsage();
 setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 100).unref();
@@ -40,8 +45,25 @@ serveParent(
       if (args.kind === 'worker') {
         const { startApp } = await import('./ingest-app');
         const { WorkerModule } = await import('../../apps/worker/worker.module');
+        const { Metrics } = await import('@app/platform');
         const { app, port } = await startApp(args.databaseUrl, [WorkerModule], args.env);
         close = () => app.close();
+        const metrics = app.get(Metrics);
+        projectionTimes = async () => {
+          const out: ProjectionTimes = {};
+          const add = (name: string, field: 'seconds' | 'batches' | 'events', value: number) =>
+            ((out[name] ??= { seconds: 0, batches: 0, events: 0 })[field] += value);
+          for (const v of (await metrics.projectionEvents.get()).values)
+            add(String(v.labels.projection), 'events', v.value);
+          for (const m of [metrics.projectionBatchSeconds, metrics.projectionReadSeconds]) {
+            for (const v of (await m.get()).values) {
+              const name = String(v.labels.projection ?? 'read');
+              if (v.metricName?.endsWith('_sum')) add(name, 'seconds', v.value);
+              if (v.metricName?.endsWith('_count')) add(name, 'batches', v.value);
+            }
+          }
+          return out;
+        };
         return { port, tenantId: '', sources: [], token: '' } satisfies ServerInfo;
       }
       if (args.kind === 'ingest') {
@@ -71,6 +93,11 @@ serveParent(
         await pool.end();
       };
       return { port: server.port, tenantId, sources, token: TOKEN } satisfies ServerInfo;
+    },
+    /** The worker's projection times so far (a worker only). */
+    async projectionTimes(): Promise<ProjectionTimes> {
+      if (!projectionTimes) throw new Error('projectionTimes: not a worker');
+      return projectionTimes();
     },
     stats(): ServerStats {
       const rssBytes = process.memoryUsage.rss();

@@ -99,12 +99,28 @@ describe('projection scheduler', () => {
     };
     const runner = new ProjectionRunner(pool, store, { partitions: 1, batchSize: 5 });
     const config: AppConfig = loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' });
-    const scheduler = new ProjectionScheduler(runner, [slow], pool, config, createLogger('silent'), new Metrics());
+    const metrics = new Metrics();
+    const scheduler = new ProjectionScheduler(runner, [slow], pool, config, createLogger('silent'), metrics);
     // 31 events at 5 per batch need 7 batches; a 1 ms budget allows one round.
     expect(await scheduler.runPartition(0, 1)).toBe('more');
     expect(log).toEqual(['slow:5']);
     expect(await scheduler.runPartition(0, 60_000)).toBe('caught-up');
     expect(log).toEqual(['slow:5', 'slow:5', 'slow:5', 'slow:5', 'slow:5', 'slow:5', 'slow:1']);
+
+    // Where the time went (/metrics): 8 rounds (7 batches and the empty one that found it caught
+    // up), each with one read; the 7 batches' 30 ms each are in the projection's time.
+    const [batch] = (await metrics.projectionBatchSeconds.get()).values.filter(
+      (v) => v.labels.projection === 'slow' && v.metricName === 'cdr_projection_batch_seconds_count',
+    );
+    expect(batch.value).toBe(8);
+    const [sum] = (await metrics.projectionBatchSeconds.get()).values.filter(
+      (v) => v.metricName === 'cdr_projection_batch_seconds_sum',
+    );
+    expect(sum.value).toBeGreaterThanOrEqual(0.18); // 7 × 30 ms, less a timer firing a hair early
+    const reads = (await metrics.projectionReadSeconds.get()).values.find(
+      (v) => v.metricName === 'cdr_projection_read_seconds_count',
+    );
+    expect(reads?.value).toBe(8);
   });
 
   it('gives projections at the same checkpoint one shared read, and rolls back a failing one alone', async () => {

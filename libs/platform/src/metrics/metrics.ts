@@ -68,6 +68,19 @@ export class Metrics {
     labelNames: ['projection'] as const,
     registers: [this.registry],
   });
+  readonly projectionBatchSeconds = new Histogram({
+    name: 'cdr_projection_batch_seconds',
+    help: 'Time one projection spent applying one batch and moving its checkpoint (the shared read of the store not included)',
+    labelNames: ['projection'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly projectionReadSeconds = new Histogram({
+    name: 'cdr_projection_read_seconds',
+    help: 'Time to read one batch of events from the store for the projections of a partition',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
   readonly projectionLagPositions = new Gauge({
     name: 'cdr_projection_lag_positions',
     help: 'Store positions not yet applied (upper bound), per projection partition',

@@ -40,6 +40,10 @@ export interface SharedBatchOutcome {
   events: number | 'busy';
   /** Why its batch was rolled back (the others' still committed). */
   error?: Error;
+  /** Seconds spent applying the batch and moving the checkpoint (0 when busy). */
+  seconds: number;
+  /** Seconds spent reading the page from the store, when this projection's read was the one made. */
+  readSeconds: number;
 }
 
 /** How far a projection partition is behind the store. */
@@ -238,11 +242,16 @@ export class ProjectionRunner {
       for (const [i, projection] of projections.entries()) {
         const name = names[i];
         if (!locked.has(name)) {
-          outcomes.push({ projection, events: 'busy' });
+          outcomes.push({ projection, events: 'busy', seconds: 0, readSeconds: 0 });
           continue;
         }
         const checkpoint = checkpoints.get(name) ?? { ...START_CHECKPOINT };
+        const readStart = performance.now();
+        const fresh = !reads.has(`${checkpoint.txId}/${checkpoint.position}`);
         let { events, end } = await read(checkpoint);
+        const readSeconds = fresh ? (performance.now() - readStart) / 1000 : 0;
+        const start = performance.now();
+        const seconds = () => (performance.now() - start) / 1000;
         await client.query('SAVEPOINT projection_batch');
         const mine: Array<() => void> = [];
         try {
@@ -262,10 +271,16 @@ export class ProjectionRunner {
           if (isAfter(end, checkpoint)) await this.store.saveCheckpoint(name, checkpoint, end, client);
           await client.query('RELEASE SAVEPOINT projection_batch');
           committed.push(...mine);
-          outcomes.push({ projection, events: events.length });
+          outcomes.push({ projection, events: events.length, seconds: seconds(), readSeconds });
         } catch (error) {
           await client.query('ROLLBACK TO SAVEPOINT projection_batch');
-          outcomes.push({ projection, events: 0, error: error instanceof Error ? error : new Error(String(error)) });
+          outcomes.push({
+            projection,
+            events: 0,
+            error: error instanceof Error ? error : new Error(String(error)),
+            seconds: seconds(),
+            readSeconds,
+          });
         }
       }
       return outcomes;

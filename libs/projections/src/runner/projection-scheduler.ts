@@ -60,6 +60,9 @@ export class ProjectionScheduler implements OnApplicationBootstrap, OnApplicatio
     while (pending.length) {
       const next: Projection[] = [];
       for (const o of await this.runner.applyTogether(pending, partition)) {
+        if (o.readSeconds) this.metrics.projectionReadSeconds.observe(o.readSeconds);
+        if (o.events !== 'busy')
+          this.metrics.projectionBatchSeconds.observe({ projection: o.projection.name }, o.seconds);
         if (o.error) {
           failure ??= o.error;
           this.logger.warn({ err: o.error, projection: o.projection.name, partition }, 'projection batch failed');
