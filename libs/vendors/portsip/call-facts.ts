@@ -62,12 +62,25 @@ export interface PortsipCallFacts extends PortsipLegFacts {
   sessionId: string | null;
   callId: string | null;
   /** `call_targets[]` entries in the order sent (non-objects skipped); empty when absent. */
-  targets: PortsipLegFacts[];
+  targets: ReadonlyArray<Readonly<PortsipLegFacts>>;
 }
 
+// What was read from a payload object, for as long as the object lives: a projection re-folds a
+// call from the same parsed payloads batch after batch (call-sessions keeps them between
+// batches), and the projections of one round share one batch's payloads. Payloads are never
+// changed once parsed, and the facts handed out are read-only (shared between callers).
+const legMemo = new WeakMap<object, PortsipLegFacts>();
+const callMemo = new WeakMap<object, PortsipCallFacts>();
+
 /** Reads the leg-level facts of one PortSIP record (CDR, target, target event or call_start). */
-export function portsipLegFacts(record: unknown): PortsipLegFacts {
-  const r: JsonRecord = isRecord(record) ? record : {};
+export function portsipLegFacts(record: unknown): Readonly<PortsipLegFacts> {
+  if (!isRecord(record)) return readLegFacts({});
+  let facts = legMemo.get(record);
+  if (!facts) legMemo.set(record, (facts = readLegFacts(record)));
+  return facts;
+}
+
+function readLegFacts(r: JsonRecord): PortsipLegFacts {
   const callType = text(r['call_type'])?.toLowerCase() ?? null;
   return {
     id: portsipTargetId(r),
@@ -96,14 +109,20 @@ export function portsipLegFacts(record: unknown): PortsipLegFacts {
 }
 
 /** Reads a `call_cdr` (or any call-level payload) with its `call_targets[]`. */
-export function portsipCallFacts(payload: unknown): PortsipCallFacts {
-  const r: JsonRecord = isRecord(payload) ? payload : {};
+export function portsipCallFacts(payload: unknown): Readonly<PortsipCallFacts> {
+  if (!isRecord(payload)) return readCallFacts({});
+  let facts = callMemo.get(payload);
+  if (!facts) callMemo.set(payload, (facts = readCallFacts(payload)));
+  return facts;
+}
+
+function readCallFacts(r: JsonRecord): PortsipCallFacts {
   const targets = Array.isArray(r['call_targets']) ? (r['call_targets'] as unknown[]).filter(isRecord) : [];
   return {
     ...portsipLegFacts(r),
     sessionId: id(r['session_id']),
     callId: id(r['call_id']),
-    targets: targets.map(portsipLegFacts),
+    targets: targets.map((t) => portsipLegFacts(t)),
   };
 }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -460,6 +461,17 @@ describe('PortSIP normalise helpers', () => {
     ).toEqual(['102', '102', '102', '5000', '101', '101', '+61290000000', '101', '+61290000000', null, null, null]);
   });
 
+  it('partyNumber keeps plain numbers as sent, as the URI path would', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^\+?\d{1,15}$/), (n) => {
+        expect(partyNumber(n)).toBe(n);
+        expect(partyNumber(`sip:${n}@pbx`)).toBe(n);
+        expect(partyNumber(` <sip:${n}@pbx;transport=udp> `)).toBe(n);
+      }),
+    );
+    expect([' 102', '102 ', '１０２', '10 2'].map(partyNumber)).toEqual(['102', '102', '１０２', '10 2']);
+  });
+
   it('portsipDirection maps both spelling families', () => {
     expect(
       ['ext', 'internal', 'in', 'inbound', 'out', 'outbound', 'in2out', 'inbound_outbound', ' IN ', 'x', null].map(
@@ -555,6 +567,19 @@ describe('PortSIP call facts', () => {
       ['8000', 'normal_call', 'ANSWERED', 'referred', 0, 7],
       ['102', 'normal_call', 'ANSWERED', null, 6, 7],
     ]);
+  });
+
+  it('reads a payload object once: the same object gives the same facts, a copy reads the same values', () => {
+    const payload = fixture('call_cdr');
+    const first = portsipCallFacts(payload);
+    expect(portsipCallFacts(payload)).toBe(first);
+    const target = (payload as { call_targets: object[] }).call_targets[2];
+    expect(portsipLegFacts(target)).toBe(first.targets[2]);
+    expect(portsipCallFacts(structuredClone(payload))).toEqual(first);
+    expect(portsipCallFacts(structuredClone(payload))).not.toBe(first);
+    // Non-objects are read every time (nothing to key them by) and give empty facts.
+    expect(portsipCallFacts(null)).toEqual(portsipCallFacts('x'));
+    expect(portsipCallFacts(null).targets).toEqual([]);
   });
 
   it('portsipLegFacts: call types, "0" times, string status codes, garbage in', () => {

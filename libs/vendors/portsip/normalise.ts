@@ -2,6 +2,8 @@ import { isRecord, toSeconds } from '../src/fields';
 import { isAbsentValue } from '../src/time';
 import type { CallDirection } from '../src/types';
 
+const PLAIN_NUMBER = /^\+?\d+$/;
+
 /**
  * The number of a party given as a plain number ("102"), a SIP/SIPS/tel URI ("sip:102@test.io",
  * "<sip:102@10.0.0.1:5060;transport=tcp>", "tel:+6129...") or "user@host"; null when empty.
@@ -9,6 +11,7 @@ import type { CallDirection } from '../src/types';
 export function partyNumber(value: unknown): string | null {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   if (typeof value !== 'string') return null;
+  if (PLAIN_NUMBER.test(value)) return value; // the usual case, and what the steps below would give
   let s = value.trim();
   const angle = /<([^>]*)>/.exec(s);
   if (angle) s = (angle[1] ?? '').trim();

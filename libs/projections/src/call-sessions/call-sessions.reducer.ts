@@ -325,13 +325,25 @@ interface Keyed {
   content: string;
 }
 
+// Content hashes of parsed payloads, for as long as a payload object lives: call-sessions folds a
+// call again from the same payloads whenever a batch touches it (see CallSessionsProjection's
+// memory), and payloads are never changed once parsed.
+const contentHashes = new WeakMap<object, string>();
+
+function contentHash(payload: unknown): string {
+  if (payload === null || typeof payload !== 'object') return hashKey(payload ?? null);
+  let hash = contentHashes.get(payload);
+  if (hash === undefined) contentHashes.set(payload, (hash = hashKey(payload)));
+  return hash;
+}
+
 /** Sorted by (occurredAt, position), null occurredAt last by (receivedAt, position); identical payloads once. */
 function canonicalOrder(events: readonly CallEvent[]): CallEvent[] {
   const keyed: Keyed[] = events.map((event) => ({
     event,
     at: validTime(event.occurredAt),
     received: validTime(event.receivedAt) ?? 0,
-    content: `${event.vendor}\u0000${event.type}\u0000${event.contentKey ?? hashKey(event.payload ?? null)}`,
+    content: `${event.vendor}\u0000${event.type}\u0000${event.contentKey ?? contentHash(event.payload)}`,
   }));
   keyed.sort(compareKeyed);
   const seen = new Set<string>();
