@@ -1,6 +1,7 @@
-import { agentBucketRows, segmentOrdinals } from './agent-rows';
+import fc from 'fast-check';
+import { addBucketStarts, agentBucketRows, segmentOrdinals } from './agent-rows';
 import type { AgentSegment, SegmentLayer } from './agent-segments.reducer';
-import { agentIntervalStats } from './agent-stats';
+import { QUARTER_HOURS, agentIntervalStats, splitAtBorders } from './agent-stats';
 
 const at = (hms: string) => new Date(`2026-03-02T${hms}Z`);
 const seg = (
@@ -30,6 +31,33 @@ const DAY: AgentSegment[] = [
 ];
 
 describe('agentBucketRows', () => {
+  it('finds the buckets the pieces of splitAtBorders would give, without making them', () => {
+    const base = Date.UTC(2026, 2, 2);
+    const t = fc.integer({ min: -3 * 3_600_000, max: 30 * 3_600_000 }).map((ms) => base + ms);
+    // Times on and next to quarter-hour borders as well as anywhere.
+    const edge = fc
+      .tuple(fc.integer({ min: -12, max: 120 }), fc.constantFrom(-1, 0, 1))
+      .map(([q, d]) => base + q * 900_000 + d);
+    const time = fc.oneof(t, edge);
+    fc.assert(
+      fc.property(time, fc.option(time), time, time, (start, end, from, until) => {
+        const s = seg('CALL', 'TALKING', '00:00:00', null, {
+          startedAt: new Date(start),
+          endedAt: end === null ? null : new Date(end),
+        });
+        const expected = new Set(
+          splitAtBorders(s, QUARTER_HOURS, new Date(until))
+            .map((p) => p.intervalStart.getTime())
+            .filter((b) => b >= from),
+        );
+        const got = new Set<number>();
+        addBucketStarts(got, s, from, until);
+        expect([...got].sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('sums every bucket with activity up to `until`, idle ready included', () => {
     const rows = agentBucketRows(DAY, at('00:00:00'), at('09:40:00'));
     expect(

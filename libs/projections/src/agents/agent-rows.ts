@@ -3,7 +3,7 @@
  * segments fills (and with what sums), and the ordinal that keys segments sharing a start.
  */
 import type { AgentSegment } from './agent-segments.reducer';
-import { AgentIntervalSums, QUARTER_HOURS, QUARTER_HOUR_MS, agentIntervalSums, splitAtBorders } from './agent-stats';
+import { AgentIntervalSums, QUARTER_HOUR_MS, agentIntervalSums } from './agent-stats';
 
 /** One stored agent_interval_stats row (without tenant and agent). */
 export interface AgentBucketRow extends AgentIntervalSums {
@@ -18,12 +18,7 @@ export interface AgentBucketRow extends AgentIntervalSums {
  */
 export function agentBucketRows(segments: readonly AgentSegment[], from: Date, until: Date): AgentBucketRow[] {
   const starts = new Set<number>();
-  for (const s of segments) {
-    for (const piece of splitAtBorders(s, QUARTER_HOURS, until)) {
-      const t = piece.intervalStart.getTime();
-      if (t >= from.getTime()) starts.add(t);
-    }
-  }
+  for (const s of segments) addBucketStarts(starts, s, from.getTime(), until.getTime());
   const rows: AgentBucketRow[] = [];
   for (const t of [...starts].sort((a, b) => a - b)) {
     const sums = agentIntervalSums(segments, new Date(t), new Date(t + QUARTER_HOUR_MS), until);
@@ -31,6 +26,26 @@ export function agentBucketRows(segments: readonly AgentSegment[], from: Date, u
     rows.push({ bucketStart: new Date(t), ...sums });
   }
   return rows;
+}
+
+/**
+ * Adds the starts of the 15-minute buckets at or after `from` that hold a piece of `segment` —
+ * the intervalStart of each piece splitAtBorders(segment, QUARTER_HOURS, until) gives — without
+ * making the pieces: a segment open for hours would otherwise be cut into dozens of pieces on
+ * every batch only to be thrown away.
+ */
+export function addBucketStarts(starts: Set<number>, segment: AgentSegment, from: number, until: number): void {
+  const start = segment.startedAt.getTime();
+  const end = Math.min(segment.endedAt?.getTime() ?? until, until);
+  if (!Number.isFinite(start) || !Number.isFinite(end) || start >= until || end < start) return;
+  const first = Math.floor(start / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+  if (start === end) {
+    if (first >= from) starts.add(first); // a zero-length segment: one zero-length piece
+    return;
+  }
+  // Buckets from the one holding `start` while they begin before `end`, skipping those before `from`.
+  const skip = from > first ? Math.ceil((from - first) / QUARTER_HOUR_MS) : 0;
+  for (let t = first + skip * QUARTER_HOUR_MS; t < end; t += QUARTER_HOUR_MS) starts.add(t);
 }
 
 function isEmpty(s: AgentIntervalSums): boolean {

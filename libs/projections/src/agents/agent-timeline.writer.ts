@@ -47,6 +47,11 @@ export interface AgentKey {
 export const timelineKey = (k: TimelineKey): string => `${k.tenantId}\u0000${k.agent}\u0000${k.layer}\u0000${k.queue}`;
 export const agentKey = (k: AgentKey): string => `${k.tenantId}\u0000${k.agent}`;
 
+// Row-heavy reads return times as epoch milliseconds (floor, as parsing the text would give; the
+// times stored here come from JS dates and have no finer part): a number costs the driver far
+// less than a timestamp's text, and a batch re-reads thousands of them.
+const epochMs = (column: string): string => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
+
 /** A PortSIP queue id → number statement of one queue_status event. */
 export interface QueueLabelRow {
   tenantId: string;
@@ -230,11 +235,11 @@ export async function loadChanges(
     queue: string;
     state: string;
     call_id: string | null;
-    at: Date;
+    at_ms: number;
   }>(
     // LATERAL: an index range per window whatever the statistics say (during a catch-up they lag
     // the table's growth, and a join would then be planned as a scan of all of agent_changes).
-    `SELECT w.tenant_id, w.agent, w.layer, w.queue, c.state, c.call_id, c.at
+    `SELECT w.tenant_id, w.agent, w.layer, w.queue, c.state, c.call_id, ${epochMs('c.at')} AS at_ms
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS w(tenant_id, agent, layer, queue, start)
      CROSS JOIN LATERAL (
        SELECT c.state, c.call_id, c.at FROM agent_changes c
@@ -259,7 +264,7 @@ export async function loadChanges(
       queue: r.layer === 'AGENT_STATE' ? r.queue : null,
       state: r.state,
       callId: r.call_id,
-      at: r.at,
+      at: new Date(r.at_ms),
     });
   }
   return out;
@@ -372,10 +377,11 @@ export async function loadSegmentsFrom(
     queue: string;
     state: string;
     call_id: string | null;
-    started_at: Date;
-    ended_at: Date | null;
+    started_ms: number;
+    ended_ms: number | null;
   }>(
-    `SELECT s.tenant_id, s.agent, s.layer, s.queue, s.state, s.call_id, s.started_at, s.ended_at
+    `SELECT s.tenant_id, s.agent, s.layer, s.queue, s.state, s.call_id, ${epochMs('s.started_at')} AS started_ms,
+            ${epochMs('s.ended_at')} AS ended_ms
      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, agent, from_at)
      CROSS JOIN LATERAL (
        SELECT * FROM agent_segments_reaching(k.tenant_id, k.agent, k.from_at, NULL)
@@ -394,8 +400,8 @@ export async function loadSegmentsFrom(
       queue: r.layer === 'AGENT_STATE' ? r.queue : null,
       state: r.state,
       callId: r.call_id,
-      startedAt: r.started_at,
-      endedAt: r.ended_at,
+      startedAt: new Date(r.started_ms),
+      endedAt: r.ended_ms === null ? null : new Date(r.ended_ms),
     });
   }
   return out;
