@@ -369,8 +369,26 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   polling every 100 ms under the same load — the floor set by gap-safe visibility and polling,
   so the ratio says how much the call-sessions work and the doorbell path add.
 
-_Where the goals stand (2 cores)._ Not met. Last run (AMD EPYC, 6 December, at aa6239c, a slow
-hour of that machine: the SQL reference ran at 570,764 events/s against 694,665 in the morning):
+_Where the goals stand (2 cores)._ Not met. Last run (AMD EPYC, 6 December evening, at 4c3e745;
+"dirty" only for an untracked copy of an older build kept for A/B runs; the SQL reference ran at
+503,695 events/s, a slower hour than the afternoon's 570,764): call-sessions catch-up 14,852
+events/s with one runner, 19,841 with four lanes, 20,680 with two runners (goal 30,000);
+agent-timeline 9,634, queue-attempts 43,830, extension-directory 99,210; lag max 11.5 s, p95
+10.9 s (goal 2 s; no-op reference 0.6 s) with the ingest app taking the whole 4,974 events/s
+this time (HTTP p99 663 ms). Over the load and its drain the worker used 14.6 CPU s, and the
+per-projection metrics (cdr_projection_batch_seconds, docs/projections.md) put agent-timeline
+first: 36.6 s of lane time against call-sessions 17.4, queue-attempts 14.5, call-costs 8.9, the
+shared read 8.8 and extension-directory 2.7 — it is the projection to rework for the lag goal.
+Since the afternoon run: PortSIP facts and content hashes are read once per payload object
+(call-sessions re-folds plus agent changes over 60,000 lag-like PortSIP events: about 2.9 s of
+CPU instead of 3.7 s, medians of 15 alternating runs), and agent-timeline finds its 15-minute
+buckets arithmetically instead of cutting every loaded segment into pieces and re-reads its
+times as numbers (\`projections:rebuild --projection agent-timeline\` of 1,316,748 simulated
+events: 61–65 s of worker CPU against 66–71 s, identical tables). Both gains are smaller than
+this machine's swings between runs, so the single figures above cannot show them.
+
+The afternoon run (aa6239c, a slow hour of that machine: the SQL reference ran at 570,764
+events/s against 694,665 in the morning):
 call-sessions catch-up 15,165 events/s with one runner taking one partition at a time, 17,207
 with one runner advancing all four at once (how \`projections:rebuild\` now replays), 22,162 with
 two one-at-a-time runners (goal 30,000); lag max 11.9 s, p95 11.5 s (goal 2 s; no-op reference

@@ -104,7 +104,11 @@ serveParent(
       timer = new QueryTimer(PROJECTION_PHASES);
       const lanes = args.lanes ?? 1;
       pool = timer.instrument(
-        new Pool({ connectionString: args.databaseUrl, max: Math.max(4, lanes), application_name: 'cdr-bench-catchup' }),
+        new Pool({
+          connectionString: args.databaseUrl,
+          max: Math.max(4, lanes),
+          application_name: 'cdr-bench-catchup',
+        }),
       );
       pool.on('error', () => undefined);
       runner = new ProjectionRunner(pool, new EventStore(pool), {
