@@ -10,7 +10,11 @@ afterAll(async () => {
   await pool?.end();
 });
 
-const series = { text: 'SELECT n, n * 2 FROM generate_series(1, $1::int) AS n', values: [5000], rowMode: 'array' as const };
+const series = {
+  text: 'SELECT n, n * 2 FROM generate_series(1, $1::int) AS n',
+  values: [5000],
+  rowMode: 'array' as const,
+};
 
 describe('forEachRow', () => {
   it('hands every row over in order, on a pool and on a client', async () => {

@@ -191,7 +191,7 @@ describe('projection crash safety', () => {
     expect(new Set(applied)).toEqual(new Set(stored.map((r) => r.p)));
   }, 120000);
 
-  it('catchUp with lanes rejects with a failing partition\'s error and keeps what the other partitions committed', async () => {
+  it("catchUp with lanes rejects with a failing partition's error and keeps what the other partitions committed", async () => {
     const store = new EventStore(pool);
     const projection = new CallSessionsProjection();
     const broken = '7e5a0000-0000-4000-8000-000000000002';
@@ -222,8 +222,8 @@ describe('projection crash safety', () => {
   it('refuses a catchUpConcurrency that is not a whole number of at least 1', () => {
     const store = new EventStore(pool);
     for (const bad of [0, -1, 1.5, Number.NaN])
-      expect(() => new ProjectionRunner(pool, store, { partitions: 4, batchSize: 100, catchUpConcurrency: bad })).toThrow(
-        /catchUpConcurrency must be a whole number of at least 1/,
-      );
+      expect(
+        () => new ProjectionRunner(pool, store, { partitions: 4, batchSize: 100, catchUpConcurrency: bad }),
+      ).toThrow(/catchUpConcurrency must be a whole number of at least 1/);
   });
 });

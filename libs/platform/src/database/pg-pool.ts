@@ -1,4 +1,13 @@
-import { Pool, PoolClient, Query, QueryArrayConfig, QueryConfig, QueryArrayResult, QueryResult, QueryResultRow } from 'pg';
+import {
+  Pool,
+  PoolClient,
+  Query,
+  QueryArrayConfig,
+  QueryConfig,
+  QueryArrayResult,
+  QueryResult,
+  QueryResultRow,
+} from 'pg';
 import { DataSource } from 'typeorm';
 
 /** Nest injection token for the shared node-postgres pool used by hand-written SQL. */
