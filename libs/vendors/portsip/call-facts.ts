@@ -74,9 +74,14 @@ const callMemo = new WeakMap<object, PortsipCallFacts>();
 
 /** Reads the leg-level facts of one PortSIP record (CDR, target, target event or call_start). */
 export function portsipLegFacts(record: unknown): Readonly<PortsipLegFacts> {
-  if (!isRecord(record)) return readLegFacts({});
-  let facts = legMemo.get(record);
-  if (!facts) legMemo.set(record, (facts = readLegFacts(record)));
+  return readOnce(legMemo, readLegFacts, record);
+}
+
+/** `read(value)` once per object (a non-object reads as `{}`, every time: there is nothing to key it by). */
+function readOnce<T extends object>(memo: WeakMap<object, T>, read: (r: JsonRecord) => T, value: unknown): T {
+  if (!isRecord(value)) return read({});
+  let facts = memo.get(value);
+  if (facts === undefined) memo.set(value, (facts = read(value)));
   return facts;
 }
 
@@ -110,10 +115,7 @@ function readLegFacts(r: JsonRecord): PortsipLegFacts {
 
 /** Reads a `call_cdr` (or any call-level payload) with its `call_targets[]`. */
 export function portsipCallFacts(payload: unknown): Readonly<PortsipCallFacts> {
-  if (!isRecord(payload)) return readCallFacts({});
-  let facts = callMemo.get(payload);
-  if (!facts) callMemo.set(payload, (facts = readCallFacts(payload)));
-  return facts;
+  return readOnce(callMemo, readCallFacts, payload);
 }
 
 function readCallFacts(r: JsonRecord): PortsipCallFacts {

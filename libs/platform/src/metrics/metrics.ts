@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Seconds of one projection batch or read: from a quiet partition (ms) to a big catch-up batch (s). */
+const PROJECTION_SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
 /** One Prometheus registry per process, with Node's default metrics and the product's own. */
 export class Metrics {
   readonly registry = new Registry();
@@ -72,13 +75,13 @@ export class Metrics {
     name: 'cdr_projection_batch_seconds',
     help: 'Time one projection spent applying one batch and moving its checkpoint (the shared read of the store not included)',
     labelNames: ['projection'] as const,
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: PROJECTION_SECONDS_BUCKETS,
     registers: [this.registry],
   });
   readonly projectionReadSeconds = new Histogram({
     name: 'cdr_projection_read_seconds',
     help: 'Time to read one batch of events from the store for the projections of a partition',
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    buckets: PROJECTION_SECONDS_BUCKETS,
     registers: [this.registry],
   });
   readonly projectionLagPositions = new Gauge({
