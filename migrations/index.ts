@@ -11,6 +11,7 @@ import { QueueHourStats1764000009000 } from './1764000009000-queue-hour-stats';
 import { QueueHourNumbers1764000010000 } from './1764000010000-queue-hour-numbers';
 import { DropRawEventsTenantByteIndex1764000011000 } from './1764000011000-drop-raw-events-tenant-byte-index';
 import { AgentSegmentsReaching1764000012000 } from './1764000012000-agent-segments-reaching';
+import { AgentLatestChanges1764000013000 } from './1764000013000-agent-latest-changes';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   QueueHourNumbers1764000010000,
   DropRawEventsTenantByteIndex1764000011000,
   AgentSegmentsReaching1764000012000,
+  AgentLatestChanges1764000013000,
 ];

@@ -54,7 +54,7 @@ export const PROJECTION_PHASES: ReadonlyArray<readonly [RegExp, string]> = [
   [/WITH RECURSIVE back/, 'agent re-fold windows'],
   [/INSERT INTO agent_changes/, 'insert agent_changes'],
   [/FROM agent_changes c\s+WHERE c.tenant_id = w.tenant_id/, 'load agent_changes of windows'],
-  [/ORDER BY c.at DESC LIMIT 1/, 'latest change per agent'],
+  [/FROM agent_latest_changes l WHERE/, 'latest change per agent'],
   [/DELETE FROM agent_segments/, 'delete agent_segments'],
   [/INSERT INTO agent_segments/, 'insert agent_segments'],
   [/s.state = 'RINGING'/, 'earliest rings'],

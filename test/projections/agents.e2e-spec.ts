@@ -167,7 +167,9 @@ async function snapshot(tenantId: string): Promise<unknown> {
        'extensions', (SELECT json_agg(x ORDER BY x.number)
                       FROM (SELECT e.number, e.name, e.online, e.presence, e.call_status, e.last_seen_at, e.user_agent,
                                    e.ip, e.removed, (SELECT vendor FROM sources WHERE id = e.source_id) AS vendor
-                            FROM extensions e WHERE e.tenant_id = $1) x)) AS v`,
+                            FROM extensions e WHERE e.tenant_id = $1) x),
+       'latest', (SELECT json_agg(l ORDER BY l.agent)
+                  FROM (SELECT agent, at FROM agent_latest_changes WHERE tenant_id = $1) l)) AS v`,
     [tenantId],
   );
   return rows[0].v;
@@ -508,6 +510,14 @@ describe('agent timeline, agent stats and extension directory', () => {
         18, 10, 2,
       ]);
       tenants.push({ tenantId: tenant.tenantId, incremental });
+      // Each agent's latest change time, kept by the insert of the changes, is that of its changes.
+      const { rows: latest } = await pool.query(
+        `SELECT json_agg(l ORDER BY l.agent) AS v
+         FROM (SELECT agent, max(at) AS at FROM agent_changes WHERE tenant_id = $1 GROUP BY agent) l`,
+        [tenant.tenantId],
+      );
+      expect(incremental.latest).toEqual(latest[0].v);
+      expect(incremental.latest?.length).toBeGreaterThan(1);
 
       // Replaying stored events (in random order, in small batches) changes nothing.
       const stored = (await store.readAfter(START_CHECKPOINT, 10_000, undefined, { fields: 'keys' })).filter(
@@ -526,7 +536,12 @@ describe('agent timeline, agent stats and extension directory', () => {
 
     const rebuild = new ProjectionRunner(pool, store, { partitions: 1, batchSize: 1000 });
     for (const p of PROJECTIONS) await rebuild.reset(p);
-    expect(await snapshot(tenants[0].tenantId)).toEqual({ segments: null, stats: null, extensions: null });
+    expect(await snapshot(tenants[0].tenantId)).toEqual({
+      segments: null,
+      stats: null,
+      extensions: null,
+      latest: null,
+    });
     await catchUp(rebuild);
     for (const t of tenants) expect(await snapshot(t.tenantId)).toEqual(t.incremental);
   });

@@ -47,7 +47,13 @@ import {
  */
 export class AgentTimelineProjection implements Projection {
   readonly name = 'agent-timeline';
-  readonly tables = ['agent_interval_stats', 'agent_segments', 'agent_changes', 'agent_queue_labels'];
+  readonly tables = [
+    'agent_interval_stats',
+    'agent_segments',
+    'agent_changes',
+    'agent_latest_changes',
+    'agent_queue_labels',
+  ];
   /** Most events may yield agent changes: reading their payloads with the batch beats one probe each. */
   readonly wantsPayloads = true;
 

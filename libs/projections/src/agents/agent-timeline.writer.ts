@@ -143,6 +143,11 @@ export async function insertChanges(client: PoolClient, changes: readonly Change
          ON l.tenant_id = i.tenant_id AND l.source_id = i.source_id AND l.queue_id = i.queue_id
        ON CONFLICT (tenant_id, position, ordinal) DO NOTHING
        RETURNING tenant_id, agent, layer, queue, at
+     ), latest AS (
+       -- Runs to completion although nothing reads it (a data-modifying WITH always does).
+       INSERT INTO agent_latest_changes AS l (tenant_id, agent, at)
+       SELECT tenant_id, agent, max(at) FROM inserted GROUP BY 1, 2 ORDER BY 1, 2
+       ON CONFLICT (tenant_id, agent) DO UPDATE SET at = excluded.at WHERE excluded.at > l.at
      )
      SELECT tenant_id, agent, layer, queue, min(at) AS at FROM inserted GROUP BY 1, 2, 3, 4`,
     [
@@ -162,14 +167,13 @@ export async function insertChanges(client: PoolClient, changes: readonly Change
   return rows.map((r) => ({ tenantId: r.tenant_id, agent: r.agent, layer: r.layer, queue: r.queue, at: r.at }));
 }
 
-/** The latest change time of each agent (undefined for agents without changes). */
+/** The latest change time of each agent (undefined for agents without changes), as insertChanges keeps it. */
 export async function latestChanges(client: PoolClient, agents: readonly AgentKey[]): Promise<Map<string, Date>> {
   const out = new Map<string, Date>();
   if (agents.length === 0) return out;
   const { rows } = await client.query<{ tenant_id: string; agent: string; at: Date | null }>(
     `SELECT k.tenant_id, k.agent,
-            (SELECT c.at FROM agent_changes c WHERE c.tenant_id = k.tenant_id AND c.agent = k.agent
-             ORDER BY c.at DESC LIMIT 1) AS at
+            (SELECT l.at FROM agent_latest_changes l WHERE l.tenant_id = k.tenant_id AND l.agent = k.agent) AS at
      FROM unnest($1::uuid[], $2::text[]) AS k(tenant_id, agent)`,
     [agents.map((a) => a.tenantId), agents.map((a) => a.agent)],
   );
