@@ -19,11 +19,12 @@ export class CallCostsProjection implements Projection {
   readonly follows = 'call-sessions';
 
   async apply(client: PoolClient, events: readonly StoredEvent[]): Promise<void> {
+    // By vendor key first: a call has several events in a batch, and its id is a hash.
     const keys = new Map<string, CallKey>();
     for (const e of events) {
       if (!e.callKey) continue;
-      const id = callId(e.tenantId, e.sourceId, e.callKey);
-      keys.set(id, { tenantId: e.tenantId, callId: id });
+      const key = `${e.tenantId}\u0000${e.sourceId}\u0000${e.callKey}`;
+      if (!keys.has(key)) keys.set(key, { tenantId: e.tenantId, callId: callId(e.tenantId, e.sourceId, e.callKey) });
     }
     await rateCalls(client, [...keys.values()]);
   }
