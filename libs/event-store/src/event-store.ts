@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { Pool, QueryResultRow } from 'pg';
-import { Queryable, withTransaction } from '@app/platform/database/pg-pool';
+import { Queryable, epochMsSql, withTransaction } from '@app/platform/database/pg-pool';
 import { CheckpointConflictError, InvalidEventError } from './event-store.errors';
 import { AppendResult, Checkpoint, NewEvent, START_CHECKPOINT, StoredEvent } from './event-store.types';
 
@@ -103,10 +103,8 @@ LIMIT 1)`
     : ''
 }`;
 
-// Times as epoch milliseconds (floor: what parsing the text gives): a number is much cheaper for
-// the driver than a timestamp's text, and a batch has thousands.
-const TIMES = `floor(extract(epoch FROM occurred_at) * 1000)::float8 AS occurred_ms,
-  floor(extract(epoch FROM received_at) * 1000)::float8 AS received_ms`;
+// Times as epoch milliseconds (epochMsSql): a batch has thousands.
+const TIMES = `${epochMsSql('occurred_at')} AS occurred_ms, ${epochMsSql('received_at')} AS received_ms`;
 const FULL_COLUMNS = `position::text, tx_id::text AS tx_id, tenant_id, source_id, vendor, type, recognized, problem,
   dedup_key, ${TIMES}, call_key, session_key, extension, queue, delivery_id, raw, payload`;
 // Projections re-load what they need per key; the batch itself only has to say what changed.

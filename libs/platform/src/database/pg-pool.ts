@@ -13,6 +13,13 @@ import { DataSource } from 'typeorm';
 /** Nest injection token for the shared node-postgres pool used by hand-written SQL. */
 export const PG_POOL = Symbol('PG_POOL');
 
+/**
+ * SQL giving a timestamptz column as epoch milliseconds (float8, floored: the millisecond that
+ * parsing the timestamp's text would give). For reads of many rows: a number costs the driver far
+ * less than a timestamp's text; `new Date(ms)` rebuilds the value.
+ */
+export const epochMsSql = (column: string): string => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
+
 /** Anything that can run a query: the pool, or a client inside the caller's transaction. */
 export interface Queryable {
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;

@@ -6,6 +6,7 @@
  * migration); the reducers' null queue is mapped to '' here and nowhere else.
  */
 import { PoolClient } from 'pg';
+import { epochMsSql } from '@app/platform/database/pg-pool';
 import type { AgentSegment, SegmentLayer, StateChange } from './agent-segments.reducer';
 import type { AgentBucketRow } from './agent-rows';
 
@@ -46,11 +47,6 @@ export interface AgentKey {
 
 export const timelineKey = (k: TimelineKey): string => `${k.tenantId}\u0000${k.agent}\u0000${k.layer}\u0000${k.queue}`;
 export const agentKey = (k: AgentKey): string => `${k.tenantId}\u0000${k.agent}`;
-
-// Row-heavy reads return times as epoch milliseconds (floor, as parsing the text would give; the
-// times stored here come from JS dates and have no finer part): a number costs the driver far
-// less than a timestamp's text, and a batch re-reads thousands of them.
-const epochMs = (column: string): string => `floor(extract(epoch FROM ${column}) * 1000)::float8`;
 
 /** A PortSIP queue id → number statement of one queue_status event. */
 export interface QueueLabelRow {
@@ -243,7 +239,7 @@ export async function loadChanges(
   }>(
     // LATERAL: an index range per window whatever the statistics say (during a catch-up they lag
     // the table's growth, and a join would then be planned as a scan of all of agent_changes).
-    `SELECT w.tenant_id, w.agent, w.layer, w.queue, c.state, c.call_id, ${epochMs('c.at')} AS at_ms
+    `SELECT w.tenant_id, w.agent, w.layer, w.queue, c.state, c.call_id, ${epochMsSql('c.at')} AS at_ms
      FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS w(tenant_id, agent, layer, queue, start)
      CROSS JOIN LATERAL (
        SELECT c.state, c.call_id, c.at FROM agent_changes c
@@ -384,8 +380,8 @@ export async function loadSegmentsFrom(
     started_ms: number;
     ended_ms: number | null;
   }>(
-    `SELECT s.tenant_id, s.agent, s.layer, s.queue, s.state, s.call_id, ${epochMs('s.started_at')} AS started_ms,
-            ${epochMs('s.ended_at')} AS ended_ms
+    `SELECT s.tenant_id, s.agent, s.layer, s.queue, s.state, s.call_id, ${epochMsSql('s.started_at')} AS started_ms,
+            ${epochMsSql('s.ended_at')} AS ended_ms
      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, agent, from_at)
      CROSS JOIN LATERAL (
        SELECT * FROM agent_segments_reaching(k.tenant_id, k.agent, k.from_at, NULL)

@@ -1,5 +1,6 @@
 import { PoolClient } from 'pg';
 import { rateCalls } from '@app/billing';
+import { epochMsSql } from '@app/platform/database/pg-pool';
 import { Checkpoint, START_CHECKPOINT, StoredEvent } from '@app/event-store';
 import { BatchInfo, Projection } from '../runner/projection';
 import { CallEvent, FoldContext, foldCall } from './call-sessions.reducer';
@@ -233,8 +234,8 @@ async function loadCalls(
   const params: unknown[] = [keys.map((k) => k.tenantId), keys.map((k) => k.sourceId), keys.map((k) => k.callKey)];
   if (except) params.push(except.from.txId, except.from.position, except.to.txId, except.to.position);
   const { rows } = await client.query<LoadedEvent>(
-    `SELECT e.tenant_id, e.source_id, e.call_key, e.position::text, e.vendor, e.type, (extract(epoch FROM e.occurred_at) * 1000)::float8 AS occurred_ms,
-            (extract(epoch FROM e.received_at) * 1000)::float8 AS received_ms, e.dedup_key, e.payload
+    `SELECT e.tenant_id, e.source_id, e.call_key, e.position::text, e.vendor, e.type, ${epochMsSql('e.occurred_at')} AS occurred_ms,
+            ${epochMsSql('e.received_at')} AS received_ms, e.dedup_key, e.payload
      FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS k(tenant_id, source_id, call_key)
      JOIN raw_events e ON e.tenant_id = k.tenant_id AND e.call_key = k.call_key AND e.source_id = k.source_id
      ${except ? 'WHERE NOT ((e.tx_id, e.position) > ($4::xid8, $5::bigint) AND (e.tx_id, e.position) <= ($6::xid8, $7::bigint))' : ''}`,
