@@ -10,7 +10,7 @@ import {
   QueueAttemptsProjection,
   allProjections,
 } from '@app/projections';
-import { TenancyService } from '@app/platform';
+import { TenancyService, loadConfig } from '@app/platform';
 import { IngestModule } from '../apps/ingest/ingest.module';
 import { Benchmark, BenchContext, BenchmarkOutput, Figure, figure } from './lib/benchmark';
 import { catchUpWith } from './lib/catchup';
@@ -31,7 +31,8 @@ import { callTemplates } from './lib/webhook-bodies';
 const EVENTS = Number(process.env.BENCH_PROJECTION_EVENTS) || 1_000_000;
 const TENANTS_PER_VENDOR = 12;
 const PARTITIONS = 4;
-const BATCH = Number(process.env.BENCH_PROJECTION_BATCH ?? 2000);
+// The product's default batch (PROJECTION_BATCH_SIZE); BENCH_PROJECTION_BATCH only to compare sizes.
+const BATCH = Number(process.env.BENCH_PROJECTION_BATCH ?? loadConfig({}).projections.batchSize);
 // About five events per call: a day of traffic for this many events.
 const CALLS_PER_SECOND = EVENTS / 5 / 86_400;
 const COPY_CHUNK = 25_000;
@@ -340,10 +341,10 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   the vendor adapters and COPY-loaded in the order they happened (calls overlap, so one call's
   events are spread over the stream) into a database of its own with matching tenants and
   sources. Then \`ProjectionRunner.catchUp\` of call-sessions from empty read models with
-  \`PROJECTION_PARTITIONS\` 4 and batches of 2000: once with one runner taking the partitions one
-  at a time, once with one runner advancing all four at once on a connection each (as
-  \`projections:rebuild\` does: \`catchUpConcurrency\`), once with two one-at-a-time runners in
-  parallel, each a process of its own like two workers. Events applied per second over the
+  \`PROJECTION_PARTITIONS\` 4 and the product's default batch (\`PROJECTION_BATCH_SIZE\`, 5000):
+  once with one runner taking the partitions one at a time, once with one runner advancing all
+  four at once on a connection each (as \`projections:rebuild\` does: \`catchUpConcurrency\`),
+  once with two one-at-a-time runners in parallel, each a process of its own like two workers. Events applied per second over the
   whole pass — or, when a pass takes longer than 30 s, over those 30 s, after which it is stopped
   and the notes say how far it got (only the start of the pass is then measured).
 - _Catch-up of the other read models_: queue-attempts (queue attempts and 15-minute queue

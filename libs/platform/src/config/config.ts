@@ -86,7 +86,7 @@ const envSchema = z.object({
   WSI_ENABLED: bool.default(true),
   TRUST_PROXY: bool.default(false),
   PROJECTION_PARTITIONS: int(1, 256).default(4),
-  PROJECTION_BATCH_SIZE: int(1, 100000).default(2000),
+  PROJECTION_BATCH_SIZE: int(1, 100000).default(5000),
   PROJECTION_CATCHUP_MS: int(50, 600000).default(1000),
   BILLING_UPLOAD_LIMIT: int(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
   EXPORT_DIR: z.string().min(1).default('./.data/exports'),
