@@ -31,8 +31,11 @@ import { callTemplates } from './lib/webhook-bodies';
 const EVENTS = Number(process.env.BENCH_PROJECTION_EVENTS) || 1_000_000;
 const TENANTS_PER_VENDOR = 12;
 const PARTITIONS = 4;
-// The product's default batch (PROJECTION_BATCH_SIZE); BENCH_PROJECTION_BATCH only to compare sizes.
-const BATCH = Number(process.env.BENCH_PROJECTION_BATCH ?? loadConfig({}).projections.batchSize);
+// The product's default batches: a worker's (PROJECTION_BATCH_SIZE) and projections:rebuild's
+// (PROJECTION_REBUILD_BATCH_SIZE); the BENCH_ variables only to compare sizes.
+const DEFAULTS = loadConfig({}).projections;
+const BATCH = Number(process.env.BENCH_PROJECTION_BATCH ?? DEFAULTS.batchSize);
+const REBUILD_BATCH = Number(process.env.BENCH_PROJECTION_REBUILD_BATCH ?? DEFAULTS.rebuildBatchSize);
 // About five events per call: a day of traffic for this many events.
 const CALLS_PER_SECOND = EVENTS / 5 / 86_400;
 const COPY_CHUNK = 25_000;
@@ -215,17 +218,22 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
     // One sequential runner; one runner advancing every partition at once, as projections:rebuild
     // does (catchUpConcurrency); two sequential runners in processes of their own, like two workers.
     const setups = [
-      { runners: 1, lanes: 1, who: '1 runner' },
-      { runners: 1, lanes: PARTITIONS, who: `1 runner, ${PARTITIONS} partitions at once (as projections:rebuild)` },
-      { runners: 2, lanes: 1, who: '2 runners in parallel' },
+      { runners: 1, lanes: 1, batchSize: BATCH, who: '1 runner' },
+      {
+        runners: 1,
+        lanes: PARTITIONS,
+        batchSize: REBUILD_BATCH,
+        who: `1 runner, ${PARTITIONS} partitions at once, batches of ${REBUILD_BATCH} (as projections:rebuild)`,
+      },
+      { runners: 2, lanes: 1, batchSize: BATCH, who: '2 runners in parallel' },
     ];
-    for (const { runners, lanes, who } of setups) {
+    for (const { runners, lanes, batchSize, who } of setups) {
       await resetRunner.reset(callSessions);
       await pool.query('CHECKPOINT').catch(() => undefined);
       ctx.log(`catch-up: ${who}`);
       const r = await catchUpWith(scratch.url, runners, {
         partitions: PARTITIONS,
-        batchSize: BATCH,
+        batchSize,
         lanes,
         budgetSeconds: CATCHUP_BUDGET_SECONDS,
       });
@@ -308,7 +316,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
       `${EVENTS.toLocaleString('en-US')} events of ${calls.toLocaleString('en-US')} calls (${mix}), one simulated day, ` +
         `${tenants.length} tenants (one source each), mean raw payload ${Math.round(stream.rawBytes / EVENTS)} bytes; ` +
         `generated and COPY-loaded in ${loaded.seconds.toFixed(0)} s, then VACUUM ANALYZE`,
-      `catch-up: PROJECTION_PARTITIONS ${PARTITIONS}, batch ${BATCH}, each runner a process of its own ` +
+      `catch-up: PROJECTION_PARTITIONS ${PARTITIONS}, batch ${BATCH} (${REBUILD_BATCH} for the rebuild-like runner), each runner a process of its own ` +
         `(ProjectionRunner.catchUp) from empty read models, stopped after ${CATCHUP_BUDGET_SECONDS} s if not done`,
       `lag: ingest app (IngestModule) and worker (WorkerModule) each in a process of its own, product defaults, ${LAG_TENANTS} ` +
         `PortSIP tenants, ${LAG_REQUESTS_PER_SECOND} webhooks/s of ${LAG_EVENTS_PER_REQUEST}-event arrays evenly paced ` +
@@ -341,10 +349,12 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   the vendor adapters and COPY-loaded in the order they happened (calls overlap, so one call's
   events are spread over the stream) into a database of its own with matching tenants and
   sources. Then \`ProjectionRunner.catchUp\` of call-sessions from empty read models with
-  \`PROJECTION_PARTITIONS\` 4 and the product's default batch (\`PROJECTION_BATCH_SIZE\`, 5000):
-  once with one runner taking the partitions one at a time, once with one runner advancing all
-  four at once on a connection each (as \`projections:rebuild\` does: \`catchUpConcurrency\`),
-  once with two one-at-a-time runners in parallel, each a process of its own like two workers. Events applied per second over the
+  \`PROJECTION_PARTITIONS\` 4 and the product's default batches: once with one runner taking the
+  partitions one at a time, once with one runner advancing all four at once on a connection each
+  with batches of \`PROJECTION_REBUILD_BATCH_SIZE\` (5000), as \`projections:rebuild\` does
+  (\`catchUpConcurrency\`), once with two one-at-a-time runners in parallel, each a process of its
+  own like two workers; the runners that stand for workers read a worker's batches of
+  \`PROJECTION_BATCH_SIZE\` (2000). Events applied per second over the
   whole pass — or, when a pass takes longer than 30 s, over those 30 s, after which it is stopped
   and the notes say how far it got (only the start of the pass is then measured).
 - _Catch-up of the other read models_: queue-attempts (queue attempts and 15-minute queue

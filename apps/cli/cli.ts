@@ -303,7 +303,8 @@ export const COMMANDS: Record<string, Command> = {
       try {
         const runner = new ProjectionRunner(pool, new EventStore(pool), {
           partitions: ctx.config.projections.partitions,
-          batchSize: ctx.config.projections.batchSize,
+          // Larger than a worker's: nobody waits for a rebuild's first rows (docs/projections.md).
+          batchSize: ctx.config.projections.rebuildBatchSize,
           catchUpConcurrency: lanes,
         });
         const { rows } = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM raw_events');

@@ -17,7 +17,7 @@ describe('loadConfig', () => {
       wsiEnabled: true,
     });
     expect(c.secretKey).toBeUndefined();
-    expect(c.projections).toEqual({ partitions: 4, batchSize: 5000, catchUpMs: 1000 });
+    expect(c.projections).toEqual({ partitions: 4, batchSize: 2000, rebuildBatchSize: 5000, catchUpMs: 1000 });
     expect(c.exports).toEqual({
       dir: './.data/exports',
       retentionDays: 30,

@@ -86,7 +86,8 @@ const envSchema = z.object({
   WSI_ENABLED: bool.default(true),
   TRUST_PROXY: bool.default(false),
   PROJECTION_PARTITIONS: int(1, 256).default(4),
-  PROJECTION_BATCH_SIZE: int(1, 100000).default(5000),
+  PROJECTION_BATCH_SIZE: int(1, 100000).default(2000),
+  PROJECTION_REBUILD_BATCH_SIZE: int(1, 100000).default(5000),
   PROJECTION_CATCHUP_MS: int(50, 600000).default(1000),
   BILLING_UPLOAD_LIMIT: int(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
   EXPORT_DIR: z.string().min(1).default('./.data/exports'),
@@ -118,7 +119,7 @@ export interface AppConfig {
   queue: { redisUrl?: string; prefix: string };
   embedded: { dataDir: string; postgresPort: number };
   eventStore: { dedupRetentionDays: number; partitionMonthsAhead: number };
-  projections: { partitions: number; batchSize: number; catchUpMs: number };
+  projections: { partitions: number; batchSize: number; rebuildBatchSize: number; catchUpMs: number };
   /** Largest carrier CDR file accepted by `POST /billing/carrier-files`, bytes. */
   billing: { uploadLimit: number };
   /**
@@ -182,6 +183,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     projections: {
       partitions: e.PROJECTION_PARTITIONS,
       batchSize: e.PROJECTION_BATCH_SIZE,
+      rebuildBatchSize: e.PROJECTION_REBUILD_BATCH_SIZE,
       catchUpMs: e.PROJECTION_CATCHUP_MS,
     },
     billing: { uploadLimit: e.BILLING_UPLOAD_LIMIT },
