@@ -398,6 +398,19 @@ times as numbers (\`projections:rebuild --projection agent-timeline\` of 1,316,7
 events: 61–65 s of worker CPU against 66–71 s, identical tables). Both gains are smaller than
 this machine's swings between runs, so the single figures above cannot show them.
 
+Later the same evening (a slower phase of the machine: SQL reference 404,000–474,000 events/s),
+batch sizes, in back-to-back runs of this benchmark with every runner and the lag worker on one
+size: call-sessions 10,530 / 13,937 / 16,381 events/s with batches of 2000 (one runner / four
+lanes / two runners), 18,385 / 20,880 / 21,655 with 5000, 13,757 / 19,700 / 19,635 and 17,981 /
+25,484 / 26,040 with 8000; agent-timeline 10,331 against 10,922 and 11,680 / 11,915. Larger
+batches fold calls that straddle batches fewer times — but the lag went the other way: 9.1 s
+with 2000 against 13.5 s with 5000 and 9.5 / 12.6 s with 8000 (longer rounds, fewer commits
+while behind). So workers keep batches of 2000 and only \`projections:rebuild\` reads 5000
+(\`PROJECTION_REBUILD_BATCH_SIZE\`; docs/projections.md, "Batch size"). A run with those
+settings in the slowest phase of that evening (SQL reference 404,383 events/s) gave 9,845 events/s
+with one runner, 15,316 for the rebuild-like runner, 13,249 with two runners, agent-timeline
+7,439, lag 11.0 s; the table above is still the earlier run's (every runner on 2000).
+
 The afternoon run (aa6239c, a slow hour of that machine: the SQL reference ran at 570,764
 events/s against 694,665 in the morning):
 call-sessions catch-up 15,165 events/s with one runner taking one partition at a time, 17,207
