@@ -37,6 +37,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ EXPORT_ATTEMPTS: 'x' })).toThrow('EXPORT_ATTEMPTS: expected a whole number from 1 to 20');
   });
 
+  it('parses and checks the projection batch sizes of workers and of rebuilds separately', () => {
+    const c = loadConfig({ PROJECTION_BATCH_SIZE: '500', PROJECTION_REBUILD_BATCH_SIZE: '20000' });
+    expect(c.projections).toMatchObject({ batchSize: 500, rebuildBatchSize: 20000 });
+    expect(() => loadConfig({ PROJECTION_REBUILD_BATCH_SIZE: '0' })).toThrow(
+      'PROJECTION_REBUILD_BATCH_SIZE: expected at least 1 (got "0")',
+    );
+    expect(() => loadConfig({ PROJECTION_REBUILD_BATCH_SIZE: '2.5' })).toThrow(
+      'PROJECTION_REBUILD_BATCH_SIZE: expected a whole number from 1 to 100000',
+    );
+  });
+
   it('parses the Digest algorithms offered', () => {
     expect(loadConfig({ DIGEST_ALGORITHMS: 'md5' }).ingest.digestAlgorithms).toEqual(['MD5']);
     expect(loadConfig({ DIGEST_ALGORITHMS: 'MD5, SHA-256' }).ingest.digestAlgorithms).toEqual(['MD5', 'SHA-256']);
