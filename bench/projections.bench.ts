@@ -407,9 +407,11 @@ batches fold calls that straddle batches fewer times — but the lag went the ot
 with 2000 against 13.5 s with 5000 and 9.5 / 12.6 s with 8000 (longer rounds, fewer commits
 while behind). So workers keep batches of 2000 and only \`projections:rebuild\` reads 5000
 (\`PROJECTION_REBUILD_BATCH_SIZE\`; docs/projections.md, "Batch size"). A run with those
-settings in the slowest phase of that evening (SQL reference 404,383 events/s) gave 9,845 events/s
-with one runner, 15,316 for the rebuild-like runner, 13,249 with two runners, agent-timeline
-7,439, lag 11.0 s; the table above is still the earlier run's (every runner on 2000).
+settings in a still slower phase (SQL reference 404,383 events/s) gave 9,845 events/s with one
+runner, 15,316 for the rebuild-like runner, 13,249 with two runners, agent-timeline 7,439, lag
+11.0 s; another an hour later (SQL reference 354,681) 9,568 / 13,141 / 10,567, agent-timeline
+6,675, lag 10.9 s. Neither replaced the table above, which is still the earlier run's (every
+runner on 2000) from a faster phase.
 
 The afternoon run (aa6239c, a slow hour of that machine: the SQL reference ran at 570,764
 events/s against 694,665 in the morning):

@@ -303,7 +303,7 @@ export const COMMANDS: Record<string, Command> = {
       try {
         const runner = new ProjectionRunner(pool, new EventStore(pool), {
           partitions: ctx.config.projections.partitions,
-          // Larger than a worker's: nobody waits for a rebuild's first rows (docs/projections.md).
+          // Larger than a worker's: a replay counts by its total time (docs/projections.md, "Batch size").
           batchSize: ctx.config.projections.rebuildBatchSize,
           catchUpConcurrency: lanes,
         });
