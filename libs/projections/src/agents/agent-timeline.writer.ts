@@ -9,6 +9,7 @@ import { PoolClient } from 'pg';
 import { epochMsSql } from '@app/platform/database/pg-pool';
 import type { AgentSegment, SegmentLayer, StateChange } from './agent-segments.reducer';
 import type { AgentBucketRow } from './agent-rows';
+import type { KeyedSegment } from './agent-memory';
 
 /** One agent_changes row to insert. */
 export interface ChangeRow {
@@ -113,19 +114,23 @@ export async function learnQueueLabels(client: PoolClient, labels: readonly Queu
   return rows.map((r) => ({ tenantId: r.tenant_id, agent: r.agent, layer: r.layer, queue: r.queue, at: r.at }));
 }
 
+/** A change insertChanges stored (with the queue it was stored under). */
+export type InsertedChange = AgentKey & { change: StateChange };
+
 /**
  * Inserts changes (a change already stored — the same event applied again — is skipped), with an
- * unmapped queue id replaced by its number when known. Returns the changed timelines, each with
- * its earliest new change.
+ * unmapped queue id replaced by its number when known. Returns the changes it stored.
  */
-export async function insertChanges(client: PoolClient, changes: readonly ChangeRow[]): Promise<TimelineAt[]> {
+export async function insertChanges(client: PoolClient, changes: readonly ChangeRow[]): Promise<InsertedChange[]> {
   if (changes.length === 0) return [];
   const { rows } = await client.query<{
     tenant_id: string;
     agent: string;
     layer: SegmentLayer;
     queue: string;
-    at: Date;
+    state: string;
+    call_id: string | null;
+    at_ms: number;
   }>(
     `WITH inserted AS (
        INSERT INTO agent_changes (tenant_id, source_id, position, ordinal, agent, layer, queue, queue_id, state, call_id, at)
@@ -138,14 +143,14 @@ export async function insertChanges(client: PoolClient, changes: readonly Change
        LEFT JOIN agent_queue_labels l
          ON l.tenant_id = i.tenant_id AND l.source_id = i.source_id AND l.queue_id = i.queue_id
        ON CONFLICT (tenant_id, position, ordinal) DO NOTHING
-       RETURNING tenant_id, agent, layer, queue, at
+       RETURNING tenant_id, agent, layer, queue, state, call_id, at
      ), latest AS (
        -- Runs to completion although nothing reads it (a data-modifying WITH always does).
        INSERT INTO agent_latest_changes AS l (tenant_id, agent, at)
        SELECT tenant_id, agent, max(at) FROM inserted GROUP BY 1, 2 ORDER BY 1, 2
        ON CONFLICT (tenant_id, agent) DO UPDATE SET at = excluded.at WHERE excluded.at > l.at
      )
-     SELECT tenant_id, agent, layer, queue, min(at) AS at FROM inserted GROUP BY 1, 2, 3, 4`,
+     SELECT tenant_id, agent, layer, queue, state, call_id, ${epochMsSql('at')} AS at_ms FROM inserted`,
     [
       changes.map((c) => c.tenantId),
       changes.map((c) => c.sourceId),
@@ -160,7 +165,17 @@ export async function insertChanges(client: PoolClient, changes: readonly Change
       changes.map((c) => c.at),
     ],
   );
-  return rows.map((r) => ({ tenantId: r.tenant_id, agent: r.agent, layer: r.layer, queue: r.queue, at: r.at }));
+  return rows.map((r) => ({
+    tenantId: r.tenant_id,
+    agent: r.agent,
+    change: {
+      layer: r.layer,
+      queue: r.layer === 'AGENT_STATE' ? r.queue : null,
+      state: r.state,
+      callId: r.call_id,
+      at: new Date(r.at_ms),
+    },
+  }));
 }
 
 /** The latest change time of each agent (undefined for agents without changes), as insertChanges keeps it. */
@@ -367,20 +382,21 @@ export async function earliestRings(
 export async function loadSegmentsFrom(
   client: PoolClient,
   agents: ReadonlyArray<AgentKey & { from: Date }>,
-): Promise<Map<string, AgentSegment[]>> {
-  const out = new Map<string, AgentSegment[]>();
+): Promise<Map<string, KeyedSegment[]>> {
+  const out = new Map<string, KeyedSegment[]>();
   if (agents.length === 0) return out;
   const { rows } = await client.query<{
     tenant_id: string;
     agent: string;
     layer: SegmentLayer;
     queue: string;
+    ordinal: number;
     state: string;
     call_id: string | null;
     started_ms: number;
     ended_ms: number | null;
   }>(
-    `SELECT s.tenant_id, s.agent, s.layer, s.queue, s.state, s.call_id, ${epochMsSql('s.started_at')} AS started_ms,
+    `SELECT s.tenant_id, s.agent, s.layer, s.queue, s.ordinal, s.state, s.call_id, ${epochMsSql('s.started_at')} AS started_ms,
             ${epochMsSql('s.ended_at')} AS ended_ms
      FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, agent, from_at)
      CROSS JOIN LATERAL (
@@ -395,13 +411,16 @@ export async function loadSegmentsFrom(
   for (const r of rows) {
     const k = agentKey({ tenantId: r.tenant_id, agent: r.agent });
     (out.get(k) ?? out.set(k, []).get(k)!).push({
-      agent: r.agent,
-      layer: r.layer,
-      queue: r.layer === 'AGENT_STATE' ? r.queue : null,
-      state: r.state,
-      callId: r.call_id,
-      startedAt: new Date(r.started_ms),
-      endedAt: r.ended_ms === null ? null : new Date(r.ended_ms),
+      ordinal: r.ordinal,
+      segment: {
+        agent: r.agent,
+        layer: r.layer,
+        queue: r.layer === 'AGENT_STATE' ? r.queue : null,
+        state: r.state,
+        callId: r.call_id,
+        startedAt: new Date(r.started_ms),
+        endedAt: r.ended_ms === null ? null : new Date(r.ended_ms),
+      },
     });
   }
   return out;
