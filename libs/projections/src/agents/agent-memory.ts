@@ -105,6 +105,12 @@ export function refoldStart(m: AgentMemory, layer: string, queue: string, at: nu
   }
 }
 
+/** Every segment the timeline has stored from `start` on; undefined when the memory does not hold them all. */
+export function storedFrom(m: AgentMemory, layer: string, queue: string, start: number): KeyedSegment[] | undefined {
+  if (start < m.segmentsFrom) return undefined;
+  return (m.segments.get(timelineOf(layer, queue)) ?? []).filter((s) => s.segment.startedAt.getTime() >= start);
+}
+
 /** loadChanges for one timeline from memory: its stored changes at or after `from`; undefined when unknown. */
 export function changesFrom(m: AgentMemory, layer: string, queue: string, from: number): StateChange[] | undefined {
   const t = m.changes.get(timelineOf(layer, queue));

@@ -13,6 +13,7 @@ import {
   refoldStart,
   replaceTimeline,
   segmentsReaching,
+  storedFrom,
   timelineOf,
   trimAgent,
   unknownAgent,
@@ -276,7 +277,12 @@ export class AgentTimelineProjection implements Projection {
         (written.get(k) ?? written.set(k, []).get(k)!).push({ ordinal: ordinals[i], segment });
       });
     }
-    const callsByAgent = await replaceSegments(client, windows, segments);
+    const callsByAgent = await replaceSegments(
+      client,
+      windows,
+      segments,
+      windows.map((w) => storedFrom(view.get(agentKey(w)), w.layer, w.queue, w.at.getTime())),
+    );
     for (const w of windows) {
       const segs = written.get(`${agentKey(w)}\u0000${timelineOf(w.layer, w.queue)}`) ?? [];
       replaceTimeline(view.get(agentKey(w)), w.layer, w.queue, w.at.getTime(), segs);

@@ -296,11 +296,17 @@ export interface SegmentRow {
  * Replaces each timeline's segments from its window start on with `rows` (which must all start at
  * or after their timeline's window start). Returns the call ids of the CALL segments removed or
  * written, per agent: an earlier ring of one of those calls may have a new verdict.
+ *
+ * `stored[i]`, when given, is every segment window i's timeline has stored from its start on (the
+ * projection's memory): only what differs is then written — a re-fold mostly gives back the rows
+ * already there, and deleting and re-inserting them cost index entries and dead rows. Without it
+ * the window's rows are deleted and the new ones inserted.
  */
 export async function replaceSegments(
   client: PoolClient,
   windows: readonly TimelineAt[],
   rows: readonly SegmentRow[],
+  stored: ReadonlyArray<readonly KeyedSegment[] | undefined> = [],
 ): Promise<Map<string, Set<string>>> {
   const calls = new Map<string, Set<string>>();
   const note = (tenantId: string, agent: string, callId: string | null) => {
@@ -308,41 +314,98 @@ export async function replaceSegments(
     const k = agentKey({ tenantId, agent });
     (calls.get(k) ?? calls.set(k, new Set()).get(k)!).add(callId);
   };
-  const { rows: deleted } = await client.query<{ tenant_id: string; agent: string; call_id: string | null }>(
-    `DELETE FROM agent_segments s
-     USING unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS w(tenant_id, agent, layer, queue, start)
-     WHERE s.tenant_id = w.tenant_id AND s.agent = w.agent AND s.layer = w.layer AND s.queue = w.queue
-       AND s.started_at >= w.start
-     RETURNING s.tenant_id, s.agent, CASE WHEN s.layer = 'CALL' THEN s.call_id END AS call_id`,
-    [
-      windows.map((t) => t.tenantId),
-      windows.map((t) => t.agent),
-      windows.map((t) => t.layer),
-      windows.map((t) => t.queue),
-      windows.map((t) => t.at),
-    ],
-  );
-  for (const r of deleted) note(r.tenant_id, r.agent, r.call_id);
-  if (rows.length === 0) return calls;
   for (const { tenantId, segment: s } of rows) if (s.layer === 'CALL') note(tenantId, s.agent, s.callId);
+
+  const byTimeline = new Map<string, SegmentRow[]>();
+  for (const r of rows) {
+    const k = timelineKey({
+      tenantId: r.tenantId,
+      agent: r.segment.agent,
+      layer: r.segment.layer,
+      queue: r.segment.queue ?? '',
+    });
+    (byTimeline.get(k) ?? byTimeline.set(k, []).get(k)!).push(r);
+  }
+  const cleared: TimelineAt[] = [];
+  const removed: Array<{ tenantId: string; segment: AgentSegment; ordinal: number }> = [];
+  const written: SegmentRow[] = [];
+  windows.forEach((w, i) => {
+    const fresh = byTimeline.get(timelineKey(w)) ?? [];
+    const before = stored[i];
+    if (!before) {
+      cleared.push(w);
+      written.push(...fresh);
+      return;
+    }
+    const old = new Map(before.map((s) => [`${s.segment.startedAt.getTime()}/${s.ordinal}`, s.segment]));
+    for (const s of before) if (s.segment.layer === 'CALL') note(w.tenantId, w.agent, s.segment.callId);
+    for (const r of fresh) {
+      const k = `${r.segment.startedAt.getTime()}/${r.ordinal}`;
+      const was = old.get(k);
+      old.delete(k);
+      if (!was || !sameSegment(was, r.segment)) written.push(r);
+    }
+    for (const [k, segment] of old) removed.push({ tenantId: w.tenantId, segment, ordinal: Number(k.split('/')[1]) });
+  });
+
+  if (cleared.length) {
+    const { rows: deleted } = await client.query<{ tenant_id: string; agent: string; call_id: string | null }>(
+      `DELETE FROM agent_segments s
+       USING unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS w(tenant_id, agent, layer, queue, start)
+       WHERE s.tenant_id = w.tenant_id AND s.agent = w.agent AND s.layer = w.layer AND s.queue = w.queue
+         AND s.started_at >= w.start
+       RETURNING s.tenant_id, s.agent, CASE WHEN s.layer = 'CALL' THEN s.call_id END AS call_id`,
+      [
+        cleared.map((t) => t.tenantId),
+        cleared.map((t) => t.agent),
+        cleared.map((t) => t.layer),
+        cleared.map((t) => t.queue),
+        cleared.map((t) => t.at),
+      ],
+    );
+    for (const r of deleted) note(r.tenant_id, r.agent, r.call_id);
+  }
+  if (removed.length) {
+    await client.query(
+      `DELETE FROM agent_segments s
+       USING unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[])
+         AS k(tenant_id, agent, layer, queue, started_at, ordinal)
+       WHERE s.tenant_id = k.tenant_id AND s.agent = k.agent AND s.layer = k.layer AND s.queue = k.queue
+         AND s.started_at = k.started_at AND s.ordinal = k.ordinal`,
+      [
+        removed.map((r) => r.tenantId),
+        removed.map((r) => r.segment.agent),
+        removed.map((r) => r.segment.layer),
+        removed.map((r) => r.segment.queue ?? ''),
+        removed.map((r) => r.segment.startedAt),
+        removed.map((r) => r.ordinal),
+      ],
+    );
+  }
+  if (written.length === 0) return calls;
   await client.query(
     `INSERT INTO agent_segments (tenant_id, agent, layer, queue, started_at, ordinal, state, call_id, ended_at)
      SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::text[],
-                          $8::text[], $9::timestamptz[])`,
+                          $8::text[], $9::timestamptz[])
+     ON CONFLICT (tenant_id, agent, layer, queue, started_at, ordinal) DO UPDATE
+       SET state = excluded.state, call_id = excluded.call_id, ended_at = excluded.ended_at`,
     [
-      rows.map((r) => r.tenantId),
-      rows.map((r) => r.segment.agent),
-      rows.map((r) => r.segment.layer),
-      rows.map((r) => r.segment.queue ?? ''),
-      rows.map((r) => r.segment.startedAt),
-      rows.map((r) => r.ordinal),
-      rows.map((r) => r.segment.state),
-      rows.map((r) => r.segment.callId),
-      rows.map((r) => r.segment.endedAt),
+      written.map((r) => r.tenantId),
+      written.map((r) => r.segment.agent),
+      written.map((r) => r.segment.layer),
+      written.map((r) => r.segment.queue ?? ''),
+      written.map((r) => r.segment.startedAt),
+      written.map((r) => r.ordinal),
+      written.map((r) => r.segment.state),
+      written.map((r) => r.segment.callId),
+      written.map((r) => r.segment.endedAt),
     ],
   );
   return calls;
 }
+
+const sameSegment = (a: AgentSegment, b: AgentSegment): boolean =>
+  a.state === b.state && a.callId === b.callId && (a.endedAt?.getTime() ?? null) === (b.endedAt?.getTime() ?? null);
 
 /** The start of the earliest ring of each agent before `before` that belongs to one of `calls`. */
 export async function earliestRings(
