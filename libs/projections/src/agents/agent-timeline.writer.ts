@@ -489,48 +489,26 @@ export async function loadSegmentsFrom(
   return out;
 }
 
-/**
- * Replaces each agent's interval rows from its `from` bucket on, in one statement: buckets no
- * longer in `rows` are deleted, the others upserted — and a bucket whose figures did not change
- * (most of them: a batch usually moves only the agent's current quarter hour) is not written at
- * all. Updating in place instead of deleting and re-inserting leaves no dead index entries.
- */
+/** Replaces each agent's interval rows from its `from` bucket on. */
 export async function replaceIntervalStats(
   client: PoolClient,
   agents: ReadonlyArray<AgentKey & { from: Date; rows: readonly AgentBucketRow[] }>,
 ): Promise<void> {
   if (agents.length === 0) return;
-  const rows = agents.flatMap((a) => a.rows.map((r) => ({ a, r })));
   await client.query(
-    `WITH n AS MATERIALIZED (
-       SELECT * FROM unnest($4::uuid[], $5::text[], $6::timestamptz[], $7::int[], $8::int[], $9::int[], $10::int[],
-                            $11::int[], $12::int[], $13::int[], $14::int[], $15::int[], $16::int[])
-         AS n(tenant_id, agent, bucket_start, logged_in, ready, not_ready, wrap_up, ring, talk, hold, idle_ready,
-              calls_answered, calls_missed)
-     ), gone AS (
-       -- NOT IN over the uncorrelated list: a hashed subplan whatever the statistics say.
-       DELETE FROM agent_interval_stats s
-       USING unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, agent, from_at)
-       WHERE s.tenant_id = k.tenant_id AND s.agent = k.agent AND s.bucket_start >= k.from_at
-         AND (s.tenant_id, s.agent, s.bucket_start) NOT IN (SELECT n.tenant_id, n.agent, n.bucket_start FROM n)
-     )
-     INSERT INTO agent_interval_stats AS s (tenant_id, agent, bucket_start, logged_in, ready, not_ready, wrap_up, ring,
-                                            talk, hold, idle_ready, calls_answered, calls_missed)
-     SELECT * FROM n
-     ON CONFLICT (tenant_id, bucket_start, agent) DO UPDATE
-       SET logged_in = excluded.logged_in, ready = excluded.ready, not_ready = excluded.not_ready,
-           wrap_up = excluded.wrap_up, ring = excluded.ring, talk = excluded.talk, hold = excluded.hold,
-           idle_ready = excluded.idle_ready, calls_answered = excluded.calls_answered,
-           calls_missed = excluded.calls_missed
-       WHERE (s.logged_in, s.ready, s.not_ready, s.wrap_up, s.ring, s.talk, s.hold, s.idle_ready, s.calls_answered,
-              s.calls_missed)
-             IS DISTINCT FROM
-             (excluded.logged_in, excluded.ready, excluded.not_ready, excluded.wrap_up, excluded.ring, excluded.talk,
-              excluded.hold, excluded.idle_ready, excluded.calls_answered, excluded.calls_missed)`,
+    `DELETE FROM agent_interval_stats s
+     USING unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS k(tenant_id, agent, from_at)
+     WHERE s.tenant_id = k.tenant_id AND s.agent = k.agent AND s.bucket_start >= k.from_at`,
+    [agents.map((a) => a.tenantId), agents.map((a) => a.agent), agents.map((a) => a.from)],
+  );
+  const rows = agents.flatMap((a) => a.rows.map((r) => ({ a, r })));
+  if (rows.length === 0) return;
+  await client.query(
+    `INSERT INTO agent_interval_stats (tenant_id, agent, bucket_start, logged_in, ready, not_ready, wrap_up, ring, talk,
+                                       hold, idle_ready, calls_answered, calls_missed)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::int[], $5::int[], $6::int[], $7::int[],
+                          $8::int[], $9::int[], $10::int[], $11::int[], $12::int[], $13::int[])`,
     [
-      agents.map((a) => a.tenantId),
-      agents.map((a) => a.agent),
-      agents.map((a) => a.from),
       rows.map(({ a }) => a.tenantId),
       rows.map(({ a }) => a.agent),
       rows.map(({ r }) => r.bucketStart),
