@@ -380,7 +380,26 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   polling every 100 ms under the same load — the floor set by gap-safe visibility and polling,
   so the ratio says how much the call-sessions work and the doorbell path add.
 
-_Where the goals stand (2 cores)._ Not met. Last run (AMD EPYC, 6 December evening, at 4c3e745;
+_Where the goals stand (2 cores)._ Not met. Last run (AMD EPYC, 7 December just after midnight
+UTC, at 36b0f0c; SQL reference 624,508 events/s): call-sessions catch-up 13,887 events/s with one
+runner, 20,847 for the rebuild-like runner, 20,292 with two runners (goal 30,000); agent-timeline
+14,087, queue-attempts 43,778, extension-directory 114,528; lag max 4.2 s, p95 4.1 s (goal 2 s;
+no-op reference 0.6 s). agent-timeline now keeps a memory of each agent's recent changes and
+segments between batches and no longer stores a change that repeats one already stored
+(docs/projections.md, "Memory between batches (agent-timeline)"): \`projections:rebuild
+--projection agent-timeline\` of a simulated day (517,614 events, batches of 2000) took 20.3 s
+against 25.2–25.7 s, with 31 instead of 39–40 s of machine CPU, identical tables; in this
+benchmark, back to back in one hour (SQL reference 559,920 and 549,809 events/s), agent-timeline
+went from 13,233 to 15,149 events/s (its agent_changes inserts from 65 to 35 ms a batch) and the
+lag from 10.4 s to 6.4 s; a run in a faster hour gave 15,318 events/s and 3.7 s. In the lag
+run above agent-timeline still takes the most worker time (26.3 s of lane time against
+call-sessions 17.6, queue-attempts 15.9, call-costs 9.8, the shared read 8.5 and
+extension-directory 2.3). Tried and dropped: replacing the 15-minute agent rows in one
+statement (buckets no longer there deleted, the others upserted, unchanged ones skipped) —
+identical rows and no gain in the rebuild, but 87–110 ms a batch instead of about 33 ms in this
+benchmark's catch-up.
+
+The run of 6 December evening (AMD EPYC, at 4c3e745;
 "dirty" only for an untracked copy of an older build kept for A/B runs; the SQL reference ran at
 503,695 events/s, a slower hour than the afternoon's 570,764): call-sessions catch-up 14,852
 events/s with one runner, 19,841 with four lanes, 20,680 with two runners (goal 30,000);
