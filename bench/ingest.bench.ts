@@ -336,7 +336,12 @@ shares its event loop; PostgreSQL, both servers and the load generator share the
 cores. The two sides alternate which goes first, since the tables grow during the run (in a
 full run they already hold the append benchmark's million rows).
 
-_Where the goals stand (2 cores)._ On the AMD EPYC machine of 6 December, with 50-event arrays
+_Where the goals stand (2 cores)._ Latest run (7 December, 36b0f0c, a slower phase of the same
+machine: the reference managed 16,913 events/s with arrays): 16,423 events/s with 50-event arrays
+(0.97× the reference; goal 20,000 not met, by the reference either), 5,520 single events/s
+(0.94×), and at 5,000 single events/s paced neither server kept the rate (ours 4,676, the
+reference 4,805 events/s) and both had a p99 of about 90 ms (89.7 against 90.1; goal 50 ms).
+On the AMD EPYC machine of 6 December, with 50-event arrays
 20,935 events/s (goal 20,000: met; 1.00× the reference), and at 5,000 single events/s a p99 of
 65.8 ms (goal 50 ms: not met; the reference 46.0 ms; 56.8 against 46.5 in the run before).
 Earlier that day the same benchmark gave 16,720 events/s with arrays (0.80×) and a p99 of
