@@ -1,9 +1,9 @@
 import { Pool } from 'pg';
 import { EventStore } from '@app/event-store';
 import { AgentTimelineProjection, ProjectionRunner } from '@app/projections';
-import type { BatchInfo, Projection } from '@app/projections';
+import type { Projection } from '@app/projections';
 import { testPool } from '../support/env';
-import { catchUpFully, privateDatabase } from '../support/projections';
+import { catchUpFully, privateDatabase, rollingBackEveryThird, takeTurns } from '../support/projections';
 import { simulateDirect } from '../support/simulator';
 
 /**
@@ -124,20 +124,10 @@ describe('agent-timeline memory between batches', () => {
     const pa = new AgentTimelineProjection();
     const pb = new AgentTimelineProjection();
     await a.reset(pa);
-    for (let round = 0; round < 10_000; round++) {
-      let applied = 0;
-      for (const p of [0, 1]) {
-        for (const [r, projection] of [
-          [a, pa],
-          [b, pb],
-        ] as const) {
-          const [outcome] = await r.applyTogether([projection], p);
-          if (outcome.error) throw outcome.error;
-          if (typeof outcome.events === 'number') applied += outcome.events;
-        }
-      }
-      if (applied === 0 && (await a.isCaughtUp(pa))) break;
-    }
+    await takeTurns([
+      [a, pa],
+      [b, pb],
+    ]);
     expect(await snapshot()).toEqual(expected);
     // Each saw the other's batches in between, so it read agents from the database again.
     expect(pa.stats.fromDatabase).toBeGreaterThan(0);
@@ -147,32 +137,9 @@ describe('agent-timeline memory between batches', () => {
   it('a batch rolled back after its apply leaves no trace in memory', async () => {
     const r = runner(120);
     const inner = new AgentTimelineProjection();
-    let batches = 0;
-    let committedCallbacks = 0;
-    const failingEveryThird: Projection = {
-      name: inner.name,
-      tables: inner.tables,
-      wantsPayloads: true,
-      apply: async (client, events, now, batch?: BatchInfo) => {
-        const counted: BatchInfo | undefined = batch && {
-          ...batch,
-          afterCommit: (fn) => batch.afterCommit(() => (committedCallbacks++, fn())),
-        };
-        await inner.apply(client, events, now, counted);
-        if (++batches % 3 === 0) throw new Error('rolled back on purpose');
-      },
-    };
-    await r.reset(failingEveryThird);
-    let failures = 0;
-    for (let round = 0; round < 10_000; round++) {
-      let applied = 0;
-      for (const p of [0, 1]) {
-        const [outcome] = await r.applyTogether([failingEveryThird], p);
-        if (outcome.error) failures++;
-        else if (typeof outcome.events === 'number') applied += outcome.events;
-      }
-      if (applied === 0 && failures > 0 && (await r.isCaughtUp(failingEveryThird))) break;
-    }
+    const { projection, run } = rollingBackEveryThird(inner);
+    await r.reset(projection);
+    const { batches, failures, committedCallbacks } = await run(r);
     expect(failures).toBeGreaterThan(2);
     // Callbacks ran for committed batches only: two of every three applies.
     expect(committedCallbacks).toBe(batches - failures);

@@ -1,9 +1,9 @@
 import { Pool } from 'pg';
 import { EventStore } from '@app/event-store';
 import { CallSessionsProjection, ProjectionRunner } from '@app/projections';
-import type { BatchInfo, Projection } from '@app/projections';
+import type { Projection } from '@app/projections';
 import { testPool } from '../support/env';
-import { callSnapshot, catchUpFully, privateDatabase } from '../support/projections';
+import { callSnapshot, catchUpFully, privateDatabase, rollingBackEveryThird, takeTurns } from '../support/projections';
 import { TWO_FAULTY_HOURS, simulateDirect } from '../support/simulator';
 
 /**
@@ -71,20 +71,10 @@ describe('call-sessions memory between batches', () => {
     const pa = new CallSessionsProjection();
     const pb = new CallSessionsProjection();
     await a.reset(pa);
-    for (let round = 0; round < 10_000; round++) {
-      let applied = 0;
-      for (const p of [0, 1]) {
-        for (const [r, projection] of [
-          [a, pa],
-          [b, pb],
-        ] as const) {
-          const [outcome] = await r.applyTogether([projection], p);
-          if (outcome.error) throw outcome.error;
-          if (typeof outcome.events === 'number') applied += outcome.events;
-        }
-      }
-      if (applied === 0 && (await a.isCaughtUp(pa))) break;
-    }
+    await takeTurns([
+      [a, pa],
+      [b, pb],
+    ]);
     expect(await callSnapshot(pool)).toEqual(expected);
     // Each saw the other's batches in between, so calls spanning batches were re-loaded.
     expect(pa.stats.reloaded).toBeGreaterThan(0);
@@ -94,32 +84,9 @@ describe('call-sessions memory between batches', () => {
   it('a batch rolled back after its apply leaves no trace in memory', async () => {
     const r = runner(120);
     const inner = new CallSessionsProjection();
-    let batches = 0;
-    let committedCallbacks = 0;
-    const failingEveryThird: Projection = {
-      name: inner.name,
-      tables: inner.tables,
-      wantsPayloads: true,
-      apply: async (client, events, now, batch?: BatchInfo) => {
-        const counted: BatchInfo | undefined = batch && {
-          ...batch,
-          afterCommit: (fn) => batch.afterCommit(() => (committedCallbacks++, fn())),
-        };
-        await inner.apply(client, events, now, counted);
-        if (++batches % 3 === 0) throw new Error('rolled back on purpose');
-      },
-    };
-    await r.reset(failingEveryThird);
-    let failures = 0;
-    for (let round = 0; round < 10_000; round++) {
-      let applied = 0;
-      for (const p of [0, 1]) {
-        const [outcome] = await r.applyTogether([failingEveryThird], p);
-        if (outcome.error) failures++;
-        else if (typeof outcome.events === 'number') applied += outcome.events;
-      }
-      if (applied === 0 && failures > 0 && (await r.isCaughtUp(failingEveryThird))) break;
-    }
+    const { projection, run } = rollingBackEveryThird(inner);
+    await r.reset(projection);
+    const { batches, failures, committedCallbacks } = await run(r);
     expect(failures).toBeGreaterThan(2);
     // Callbacks ran for committed batches only: two of every three applies.
     expect(committedCallbacks).toBe(batches - failures);

@@ -1,5 +1,5 @@
 import { Client, Pool } from 'pg';
-import type { Projection, ProjectionRunner } from '@app/projections';
+import type { BatchInfo, Projection, ProjectionRunner } from '@app/projections';
 import { runMigrations } from '@app/platform';
 import { SERVER_URL, waitFor } from './env';
 
@@ -82,4 +82,68 @@ export async function catchUpFully(runner: ProjectionRunner, projection: Project
     timeoutMs,
     `${projection.name} to catch up`,
   );
+}
+
+/**
+ * Two runners (each with its own projection instance) take turns on partitions 0 and 1, one batch
+ * each per turn, until the projection is caught up: every batch a runner sees follows one the
+ * other applied, so whatever it remembers between batches must be dropped.
+ */
+export async function takeTurns(
+  turns: ReadonlyArray<readonly [ProjectionRunner, Projection]>,
+  partitions: readonly number[] = [0, 1],
+): Promise<void> {
+  const [first, firstProjection] = turns[0];
+  for (let round = 0; round < 10_000; round++) {
+    let applied = 0;
+    for (const p of partitions) {
+      for (const [r, projection] of turns) {
+        const [outcome] = await r.applyTogether([projection], p);
+        if (outcome.error) throw outcome.error;
+        if (typeof outcome.events === 'number') applied += outcome.events;
+      }
+    }
+    if (applied === 0 && (await first.isCaughtUp(firstProjection))) return;
+  }
+  throw new Error('runners taking turns did not catch up in 10,000 rounds');
+}
+
+/**
+ * Wraps a projection so that every third batch throws after its apply (the runner then rolls the
+ * batch back), and counts the afterCommit callbacks that actually ran. `run` applies batches of
+ * partitions 0 and 1 until caught up; returns the counts.
+ */
+export function rollingBackEveryThird(inner: Projection): {
+  projection: Projection;
+  run: (runner: ProjectionRunner) => Promise<{ batches: number; failures: number; committedCallbacks: number }>;
+} {
+  let batches = 0;
+  let committedCallbacks = 0;
+  const projection: Projection = {
+    name: inner.name,
+    tables: inner.tables,
+    wantsPayloads: inner.wantsPayloads,
+    apply: async (client, events, now, batch?: BatchInfo) => {
+      const counted: BatchInfo | undefined = batch && {
+        ...batch,
+        afterCommit: (fn) => batch.afterCommit(() => (committedCallbacks++, fn())),
+      };
+      await inner.apply(client, events, now, counted);
+      if (++batches % 3 === 0) throw new Error('rolled back on purpose');
+    },
+  };
+  const run = async (runner: ProjectionRunner) => {
+    let failures = 0;
+    for (let round = 0; round < 10_000; round++) {
+      let applied = 0;
+      for (const p of [0, 1]) {
+        const [outcome] = await runner.applyTogether([projection], p);
+        if (outcome.error) failures++;
+        else if (typeof outcome.events === 'number') applied += outcome.events;
+      }
+      if (applied === 0 && failures > 0 && (await runner.isCaughtUp(projection))) break;
+    }
+    return { batches, failures, committedCallbacks };
+  };
+  return { projection, run };
 }
