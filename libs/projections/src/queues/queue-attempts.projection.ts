@@ -1,7 +1,7 @@
 import { PoolClient } from 'pg';
 import { StoredEvent } from '@app/event-store';
 import { portsipSlaBreach } from '@app/vendors/portsip';
-import { Projection } from '../runner/projection';
+import { BatchInfo, Projection } from '../runner/projection';
 import {
   QueueAttempt,
   QueueEvent,
@@ -60,7 +60,7 @@ export class QueueAttemptsProjection implements Projection {
     'queue_sla_breaches',
   ];
 
-  async apply(client: PoolClient, events: readonly StoredEvent[]): Promise<void> {
+  async apply(client: PoolClient, events: readonly StoredEvent[], _now?: Date, batch?: BatchInfo): Promise<void> {
     const calls = new Map<string, CallRef>();
     const withPayload: StoredEvent[] = [];
     for (const e of events) {
@@ -72,26 +72,38 @@ export class QueueAttemptsProjection implements Projection {
       }
     }
     if (withPayload.length)
-      for (const ref of await this.indexPortsipPayloads(client, withPayload)) calls.set(refKey(ref), ref);
+      for (const ref of await this.indexPortsipPayloads(client, withPayload, batch?.payloads === true))
+        calls.set(refKey(ref), ref);
     if (calls.size) await refoldQueueCalls(client, [...calls.values()]);
   }
 
   /**
    * Records what PortSIP queue payloads say beyond their own call: the calls they name, the
-   * queue mappings they reveal, SLA breaches. Returns the calls to re-fold because of them.
+   * queue mappings they reveal, SLA breaches. Returns the calls to re-fold because of them. The
+   * payloads come with the batch when the runner's read carried them (`inHand`: another
+   * projection of the round wanted them), else from the store.
    */
-  private async indexPortsipPayloads(client: PoolClient, events: readonly StoredEvent[]): Promise<CallRef[]> {
-    const { rows } = await client.query<{
-      position: string;
-      received_at: Date;
-      occurred_at: Date | null;
-      payload: unknown;
-    }>(
-      `SELECT e.position::text, e.received_at, e.occurred_at, e.payload
-       FROM unnest($1::xid8[], $2::bigint[]) AS k(tx_id, position)
-       JOIN raw_events e ON e.tx_id = k.tx_id AND e.position = k.position`,
-      [events.map((e) => e.txId), events.map((e) => e.position)],
-    );
+  private async indexPortsipPayloads(
+    client: PoolClient,
+    events: readonly StoredEvent[],
+    inHand: boolean,
+  ): Promise<CallRef[]> {
+    type Row = { position: string; received_at: Date; occurred_at: Date | null; payload: unknown };
+    const rows: Row[] = inHand
+      ? events.map((e) => ({
+          position: e.position,
+          received_at: e.receivedAt,
+          occurred_at: e.occurredAt,
+          payload: e.payload,
+        }))
+      : (
+          await client.query<Row>(
+            `SELECT e.position::text, e.received_at, e.occurred_at, e.payload
+             FROM unnest($1::xid8[], $2::bigint[]) AS k(tx_id, position)
+             JOIN raw_events e ON e.tx_id = k.tx_id AND e.position = k.position`,
+            [events.map((e) => e.txId), events.map((e) => e.position)],
+          )
+        ).rows;
     const payloads = new Map(rows.map((r) => [r.position, r]));
     const named: Array<CallRef & { position: string; txId: string }> = [];
     const mappings: Array<{ e: StoredEvent; queueId: string; queueNumber: string; queueName: string | null }> = [];
