@@ -208,8 +208,7 @@ export function learnSegments(m: AgentMemory, from: number, loaded: readonly Key
  * sends older ones to the database. Returns how many rows the agent still holds.
  */
 export function trimAgent(m: AgentMemory, horizon: number): number {
-  let rows = 0;
-  if (m.segmentsFrom < horizon && m.segmentsFrom !== Infinity) {
+  if (m.segmentsFrom < horizon) {
     m.segmentsFrom = horizon;
     for (const [k, list] of m.segments) {
       const kept = list.filter((s) => reaches(s.segment, horizon));
@@ -217,7 +216,6 @@ export function trimAgent(m: AgentMemory, horizon: number): number {
       else m.segments.delete(k);
     }
   }
-  for (const list of m.segments.values()) rows += list.length;
   if (m.changesFloor < horizon) m.changesFloor = horizon;
   for (const [k, t] of m.changes) {
     if (t.from < horizon) {
@@ -225,7 +223,14 @@ export function trimAgent(m: AgentMemory, horizon: number): number {
       t.changes = t.changes.filter((c) => c.at.getTime() >= horizon);
     }
     if (t.changes.length === 0 && t.from <= m.changesFloor) m.changes.delete(k);
-    else rows += t.changes.length;
   }
+  return agentRows(m);
+}
+
+/** How many rows (changes and segments) the agent's memory holds. */
+export function agentRows(m: AgentMemory): number {
+  let rows = 0;
+  for (const list of m.segments.values()) rows += list.length;
+  for (const t of m.changes.values()) rows += t.changes.length;
   return rows;
 }

@@ -1,10 +1,12 @@
 import { PoolClient } from 'pg';
-import { Checkpoint, START_CHECKPOINT, StoredEvent } from '@app/event-store';
+import { StoredEvent } from '@app/event-store';
+import { PartitionMemories, PartitionMemory } from '../runner/partition-memory';
 import { BatchInfo, Projection } from '../runner/projection';
 import {
   AgentMemory,
   KeyedSegment,
   addChanges,
+  agentRows,
   changesFrom,
   copyAgent,
   emptyAgent,
@@ -43,20 +45,6 @@ import {
   timelineKey,
 } from './agent-timeline.writer';
 
-/** What a projection instance remembers of one partition between the runner's batches. */
-interface PartitionMemory {
-  /** Every agent listed mirrors its stored rows as of this checkpoint. */
-  at: Checkpoint;
-  /** Began at the start of the store: an agent not listed (nor forgotten) has no rows at all. */
-  complete: boolean;
-  /** Least recently touched first. */
-  agents: Map<string, AgentMemory>;
-  /** Agents dropped from `agents` while `complete`. */
-  forgotten: Set<string>;
-  rows: number;
-  rowsByAgent: Map<string, number>;
-}
-
 /** Rows (changes and segments) remembered per projection instance, all partitions together. */
 const MEMORY_ROWS = 200_000;
 /** How far before an agent's latest change its memory reaches (older reads go to the database). */
@@ -64,19 +52,17 @@ const MEMORY_SPAN_MS = 2 * 3_600_000;
 /** Past this many forgotten agents a partition's memory stops being `complete`. */
 const MAX_FORGOTTEN = 100_000;
 
-const sameCheckpoint = (a: Checkpoint, b: Checkpoint) => a.txId === b.txId && a.position === b.position;
-
 /** One batch's view of the agents it touches: copies of the remembered ones, changed as the batch writes. */
 class BatchMemory {
   readonly agents = new Map<string, AgentMemory>();
-  constructor(private readonly memory: PartitionMemory | undefined) {}
+  constructor(private readonly memory: PartitionMemory<AgentMemory> | undefined) {}
 
   get(k: string): AgentMemory {
     let m = this.agents.get(k);
     if (!m) {
-      const remembered = this.memory?.agents.get(k);
+      const remembered = this.memory?.entries.get(k);
       if (remembered) m = copyAgent(remembered);
-      else if (this.memory?.complete && !this.memory.forgotten.has(k)) m = emptyAgent();
+      else if (this.memory?.knownAbsent(k)) m = emptyAgent();
       else m = unknownAgent();
       this.agents.set(k, m);
     }
@@ -130,54 +116,37 @@ export class AgentTimelineProjection implements Projection {
   ];
   /** Most events may yield agent changes: reading their payloads with the batch beats one probe each. */
   readonly wantsPayloads = true;
-  private readonly memory = new Map<string, PartitionMemory>();
-  private remembered = 0;
-  private readonly memoryRows: number;
+  /** Per partition, the recent rows of the agents it touched, by agentKey. */
+  private readonly memories: PartitionMemories<AgentMemory>;
   /** Reads of the runner's batches answered from memory, and sent to the database. */
   readonly stats = { fromMemory: 0, fromDatabase: 0 };
 
-  /** `memoryRows`: how many changes and segments to remember across partitions (0: read everything). */
+  /** `memoryRows`: how many changes and segments to remember across partitions (0: none). */
   constructor(options: { memoryRows?: number } = {}) {
     const n = options.memoryRows ?? MEMORY_ROWS;
     if (!(Number.isInteger(n) && n >= 0)) throw new Error(`memoryRows must be a whole number >= 0, not ${n}`);
-    this.memoryRows = n;
+    this.memories = new PartitionMemories<AgentMemory>(n, agentRows, MAX_FORGOTTEN);
   }
 
   async apply(client: PoolClient, events: readonly StoredEvent[], _now?: Date, batch?: BatchInfo): Promise<void> {
-    const memory = this.partitionMemory(batch);
+    // Events applied outside the runner change rows behind every memory's back.
+    if (!batch) this.memories.clear();
+    const memory = batch && this.memories.for(batch);
     const view = new BatchMemory(memory);
     await this.applyWith(client, events, batch, view);
-    if (batch && memory) this.remember(memory, batch, view);
+    if (!batch || !memory) return;
+    // Once committed, the batch's agents replace their remembered selves, trimmed to their span.
+    this.memories.commit(memory, batch, () => {
+      for (const agent of view.agents.values()) {
+        if (typeof agent.latest === 'number')
+          trimAgent(agent, quarterHourStart(new Date(agent.latest - MEMORY_SPAN_MS)).getTime());
+      }
+      return view.agents;
+    });
   }
 
   passedQuietly(batch: BatchInfo): void {
-    const memory = this.memory.get(`${batch.partition}/${batch.partitions}`);
-    if (memory && sameCheckpoint(memory.at, batch.from)) this.remember(memory, batch, new BatchMemory(memory));
-  }
-
-  private partitionMemory(batch: BatchInfo | undefined): PartitionMemory | undefined {
-    if (!batch) {
-      // Events applied outside the runner change rows behind every memory's back.
-      this.memory.clear();
-      this.remembered = 0;
-      return undefined;
-    }
-    if (this.memoryRows === 0) return undefined;
-    const slot = `${batch.partition}/${batch.partitions}`;
-    let memory = this.memory.get(slot);
-    if (!memory || !sameCheckpoint(memory.at, batch.from)) {
-      if (memory) this.remembered -= memory.rows;
-      memory = {
-        at: batch.from,
-        complete: sameCheckpoint(batch.from, START_CHECKPOINT),
-        agents: new Map(),
-        forgotten: new Set(),
-        rows: 0,
-        rowsByAgent: new Map(),
-      };
-      this.memory.set(slot, memory);
-    }
-    return memory;
+    this.memories.passedQuietly(batch);
   }
 
   private async applyWith(
@@ -412,51 +381,6 @@ export class AgentTimelineProjection implements Projection {
   private count(fromMemory: number, fromDatabase: number): void {
     this.stats.fromMemory += fromMemory;
     this.stats.fromDatabase += fromDatabase;
-  }
-
-  /** Once the batch has committed: the batch's agents replace their remembered selves; the memory moves to `to`. */
-  private remember(memory: PartitionMemory, batch: BatchInfo, view: BatchMemory): void {
-    batch.afterCommit(() => {
-      const slot = `${batch.partition}/${batch.partitions}`;
-      if (this.memory.get(slot) !== memory || !sameCheckpoint(memory.at, batch.from)) return;
-      for (const [k, agent] of view.agents) {
-        const rows =
-          agent.latest === undefined || agent.latest === null
-            ? trimAgent(agent, -Infinity)
-            : trimAgent(agent, quarterHourStart(new Date(agent.latest - MEMORY_SPAN_MS)).getTime());
-        memory.rows -= memory.rowsByAgent.get(k) ?? 0;
-        this.remembered -= memory.rowsByAgent.get(k) ?? 0;
-        memory.agents.delete(k); // re-inserted last: the map stays in least-recently-touched order
-        memory.agents.set(k, agent);
-        memory.rowsByAgent.set(k, rows);
-        memory.forgotten.delete(k);
-        memory.rows += rows;
-        this.remembered += rows;
-      }
-      memory.at = batch.to;
-      this.forgetBeyondBudget(memory);
-    });
-  }
-
-  /** Drops least recently touched agents, this partition's first, until the budget holds. */
-  private forgetBeyondBudget(current: PartitionMemory): void {
-    const slots = [current, ...[...this.memory.values()].filter((m) => m !== current)];
-    for (const memory of slots) {
-      for (const k of memory.agents.keys()) {
-        if (this.remembered <= this.memoryRows) return;
-        const rows = memory.rowsByAgent.get(k) ?? 0;
-        memory.agents.delete(k);
-        memory.rowsByAgent.delete(k);
-        memory.rows -= rows;
-        this.remembered -= rows;
-        if (!memory.complete) continue;
-        memory.forgotten.add(k);
-        if (memory.forgotten.size > MAX_FORGOTTEN) {
-          memory.complete = false; // every agent it does not list is read from the database from now on
-          memory.forgotten.clear();
-        }
-      }
-    }
   }
 }
 

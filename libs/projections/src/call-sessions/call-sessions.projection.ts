@@ -1,7 +1,8 @@
 import { PoolClient } from 'pg';
 import { rateCalls } from '@app/billing';
 import { epochMsSql } from '@app/platform/database/pg-pool';
-import { Checkpoint, START_CHECKPOINT, StoredEvent } from '@app/event-store';
+import { Checkpoint, StoredEvent } from '@app/event-store';
+import { PartitionMemories } from '../runner/partition-memory';
 import { BatchInfo, Projection } from '../runner/projection';
 import { CallEvent, FoldContext, foldCall } from './call-sessions.reducer';
 import { CallRow, callId, writeCalls } from './call-sessions.writer';
@@ -29,29 +30,10 @@ interface SourceRow {
 
 type CallKey = { tenantId: string; sourceId: string; callKey: string };
 
-/** What a projection instance remembers of one partition between the runner's batches. */
-interface PartitionMemory {
-  /** Every call listed holds all its stored events up to here (and maybe a few later ones). */
-  at: Checkpoint;
-  /**
-   * The memory started at the start of the store: a call neither listed nor in `forgotten` then
-   * has no event up to `at` at all, so a batch's new calls need no look-up.
-   */
-  complete: boolean;
-  /** Calls by `tenant/source/callKey`, least recently touched first. */
-  calls: Map<string, CallEvent[]>;
-  /** Calls dropped from `calls` to bound memory, while `complete` (a look-up then finds them). */
-  forgotten: Set<string>;
-  events: number;
-}
-
 /** Events remembered per projection instance (all partitions) unless told otherwise. */
 const MEMORY_EVENTS = 60_000;
 /** Past this many forgotten calls a partition's memory stops being `complete`. */
 const MAX_FORGOTTEN = 1_000_000;
-
-const sameCheckpoint = (a: Checkpoint, b: Checkpoint) => a.txId === b.txId && a.position === b.position;
-const isStart = (c: Checkpoint) => sameCheckpoint(c, START_CHECKPOINT);
 
 /** The stored dedup key when it is a content hash (see CallEvent.contentKey). */
 const contentKey = (dedupKey: string) => (dedupKey.startsWith('h:') ? dedupKey : undefined);
@@ -83,9 +65,8 @@ export class CallSessionsProjection implements Projection {
   readonly name = 'call-sessions';
   readonly tables = ['call_legs', 'call_sessions'];
   readonly wantsPayloads = true;
-  private readonly memory = new Map<string, PartitionMemory>();
-  private remembered = 0;
-  private readonly memoryEvents: number;
+  /** Per partition, the events of the calls folded, by `tenant/source/callKey`. */
+  private readonly memories: PartitionMemories<CallEvent[]>;
   /** Calls of the runner's batches folded from memory (or known to be new), and re-loaded from the store. */
   readonly stats = { fromMemory: 0, reloaded: 0 };
 
@@ -93,18 +74,12 @@ export class CallSessionsProjection implements Projection {
   constructor(options: { memoryEvents?: number } = {}) {
     const n = options.memoryEvents ?? MEMORY_EVENTS;
     if (!(Number.isInteger(n) && n >= 0)) throw new Error(`memoryEvents must be a whole number >= 0, not ${n}`);
-    this.memoryEvents = n;
+    this.memories = new PartitionMemories<CallEvent[]>(n, (events) => events.length, MAX_FORGOTTEN);
   }
 
   async apply(client: PoolClient, events: readonly StoredEvent[], now: Date, batch?: BatchInfo): Promise<void> {
     if (!batch?.payloads) return this.applyByKeys(client, events, now);
-    const slot = `${batch.partition}/${batch.partitions}`;
-    let memory = this.memory.get(slot);
-    if (!memory || !sameCheckpoint(memory.at, batch.from)) {
-      if (memory) this.remembered -= memory.events;
-      memory = { at: batch.from, complete: isStart(batch.from), calls: new Map(), forgotten: new Set(), events: 0 };
-      this.memory.set(slot, memory);
-    }
+    const memory = this.memories.for(batch);
     const touched = new Map<string, { key: CallKey; vendor: string; batch: CallEvent[] }>();
     for (const e of events) {
       if (!e.callKey) continue;
@@ -116,15 +91,15 @@ export class CallSessionsProjection implements Projection {
       }
       t.batch.push(toCallEvent(e));
     }
-    if (touched.size === 0) return this.remember(memory, batch, new Map());
+    if (touched.size === 0) return this.memories.commit(memory, batch, () => []);
     // What is known of each call before the batch, taken now: while this batch awaits the
     // database, another partition's commit may make the memory forget calls.
     const before = new Map<string, readonly CallEvent[]>();
     const unknown: CallKey[] = [];
     for (const [k, t] of touched) {
-      const remembered = memory.calls.get(k);
+      const remembered = memory.entries.get(k);
       if (remembered) before.set(k, remembered);
-      else if (memory.complete && !memory.forgotten.has(k)) before.set(k, []);
+      else if (memory.knownAbsent(k)) before.set(k, []);
       else unknown.push(t.key);
     }
     this.stats.fromMemory += touched.size - unknown.length;
@@ -151,53 +126,12 @@ export class CallSessionsProjection implements Projection {
       });
     }
     await writeCalls(client, out);
-    this.remember(memory, batch, merged);
+    // Once committed, the touched calls' events join the memory.
+    this.memories.commit(memory, batch, () => merged);
   }
 
   passedQuietly(batch: BatchInfo): void {
-    const memory = this.memory.get(`${batch.partition}/${batch.partitions}`);
-    if (memory && sameCheckpoint(memory.at, batch.from)) this.remember(memory, batch, new Map());
-  }
-
-  /** Once the batch has committed: the touched calls' events join the memory, which moves to `to`. */
-  private remember(memory: PartitionMemory, batch: BatchInfo, merged: Map<string, CallEvent[]>): void {
-    batch.afterCommit(() => {
-      const slot = `${batch.partition}/${batch.partitions}`;
-      if (this.memory.get(slot) !== memory || !sameCheckpoint(memory.at, batch.from)) return;
-      for (const [k, events] of merged) {
-        const before = memory.calls.get(k);
-        if (before) {
-          memory.calls.delete(k); // re-inserted last: the map stays in least-recently-touched order
-          memory.events -= before.length;
-          this.remembered -= before.length;
-        }
-        memory.calls.set(k, events);
-        memory.forgotten.delete(k);
-        memory.events += events.length;
-        this.remembered += events.length;
-      }
-      memory.at = batch.to;
-      this.forgetBeyondBudget(memory);
-    });
-  }
-
-  /** Drops least recently touched calls, this partition's first, until the budget holds. */
-  private forgetBeyondBudget(current: PartitionMemory): void {
-    const slots = [current, ...[...this.memory.values()].filter((m) => m !== current)];
-    for (const memory of slots) {
-      for (const [k, events] of memory.calls) {
-        if (this.remembered <= this.memoryEvents) return;
-        memory.calls.delete(k);
-        memory.events -= events.length;
-        this.remembered -= events.length;
-        if (!memory.complete) continue;
-        memory.forgotten.add(k);
-        if (memory.forgotten.size > MAX_FORGOTTEN) {
-          memory.complete = false; // every call it does not list is looked up from now on
-          memory.forgotten.clear();
-        }
-      }
-    }
+    this.memories.passedQuietly(batch);
   }
 
   /** Without the runner's batch: every touched call re-folded from its stored events. */
