@@ -337,15 +337,15 @@ export async function replaceSegments(
       written.push(...fresh);
       return;
     }
-    const old = new Map(before.map((s) => [`${s.segment.startedAt.getTime()}/${s.ordinal}`, s.segment]));
+    const old = new Map(before.map((s) => [`${s.segment.startedAt.getTime()}/${s.ordinal}`, s]));
     for (const s of before) if (s.segment.layer === 'CALL') note(w.tenantId, w.agent, s.segment.callId);
     for (const r of fresh) {
       const k = `${r.segment.startedAt.getTime()}/${r.ordinal}`;
       const was = old.get(k);
       old.delete(k);
-      if (!was || !sameSegment(was, r.segment)) written.push(r);
+      if (!was || !sameSegment(was.segment, r.segment)) written.push(r);
     }
-    for (const [k, segment] of old) removed.push({ tenantId: w.tenantId, segment, ordinal: Number(k.split('/')[1]) });
+    for (const { segment, ordinal } of old.values()) removed.push({ tenantId: w.tenantId, segment, ordinal });
   });
 
   if (cleared.length) {
