@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'pg';
-import { EventStore } from '@app/event-store';
+import { EventStore, tenantPartition } from '@app/event-store';
 import {
   AgentTimelineProjection,
   CallSessionsProjection,
@@ -87,6 +87,8 @@ interface LagOutcome {
   /** The worker's CPU seconds and its projection times over the load and the drain. */
   workerCpuSeconds: number;
   times: ProjectionTimes;
+  /** How many of the loaded tenants each partition holds (the busiest sets the lag). */
+  layout: number[];
 }
 
 /**
@@ -106,8 +108,11 @@ async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<Lag
   try {
     const tenancy = app.get(TenancyService);
     const targets: LoadTarget[] = [];
+    const layout = new Array<number>(PARTITIONS).fill(0);
     for (let i = 0; i < LAG_TENANTS; i++) {
+      // Through tenant:create's code: its ids spread tenants over the partitions (slotForNextTenant).
       const t = await portsipTenant(tenancy, `lag-${i + 1}`, ['none']);
+      layout[tenantPartition(t.tenantId, PARTITIONS)]++;
       targets.push({ path: `/webhooks/${t.sources[0].id}`, headers: {} });
     }
     // A distinct call for every call sent: replaying a few hundred template calls (as the ingest
@@ -160,7 +165,7 @@ async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<Lag
           events: t.events - before.events,
         };
     }
-    return { samples, drainSeconds, load, workerCpuSeconds: cpuSeconds, times };
+    return { samples, drainSeconds, load, workerCpuSeconds: cpuSeconds, times, layout };
   } finally {
     await observer.close();
     await worker.close();
@@ -319,7 +324,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
       `catch-up: PROJECTION_PARTITIONS ${PARTITIONS}, batch ${BATCH} (${REBUILD_BATCH} for the rebuild-like runner), each runner a process of its own ` +
         `(ProjectionRunner.catchUp) from empty read models, stopped after ${CATCHUP_BUDGET_SECONDS} s if not done`,
       `lag: ingest app (IngestModule) and worker (WorkerModule) each in a process of its own, product defaults, ${LAG_TENANTS} ` +
-        `PortSIP tenants, ${LAG_REQUESTS_PER_SECOND} webhooks/s of ${LAG_EVENTS_PER_REQUEST}-event arrays evenly paced ` +
+        `PortSIP tenants (per partition: ${lag.layout.join('-')}), ${LAG_REQUESTS_PER_SECOND} webhooks/s of ${LAG_EVENTS_PER_REQUEST}-event arrays evenly paced ` +
         `for ${LAG_SECONDS} s: achieved ${Math.round(eventsPerSecond(lag.load)).toLocaleString('en-US')} events/s` +
         `${lag.load.skipped ? ` (${lag.load.skipped} requests not sent: 64 unanswered)` : ''}, HTTP p50 ` +
         `${lag.load.latencyMs.p50.toFixed(1)} ms, p99 ${lag.load.latencyMs.p99.toFixed(1)} ms; ProjectionRunner.lag() ` +

@@ -64,14 +64,20 @@ export function uuidFrom(r: () => number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-/** Tenants of each vendor, one source each, with seeded ids (uniform over tenant partitions). */
+/**
+ * Tenants of each vendor, one source each, with seeded ids whose last bytes are 00, 01, 02, … as
+ * `tenant:create` mints them into an empty table (slotForNextTenant), so they spread evenly over
+ * the tenant partitions.
+ */
 export function makeFleet(tenantsPerVendor: number, seed: number): { tenants: FleetTenant[]; sources: FleetSource[] } {
   const r = prng(seed);
   const tenants: FleetTenant[] = [];
   const sources: FleetSource[] = [];
   for (const vendor of ['portsip', 'nexbro', 'voipcloud'] as const) {
     for (let i = 0; i < tenantsPerVendor; i++) {
-      const tenant = { id: uuidFrom(r), name: `${vendor}-${i + 1}`, timezone: ZONES[vendor] };
+      const slot = tenants.length % 256;
+      const id = uuidFrom(r).slice(0, -2) + slot.toString(16).padStart(2, '0');
+      const tenant = { id, name: `${vendor}-${i + 1}`, timezone: ZONES[vendor] };
       tenants.push(tenant);
       sources.push({
         tenantId: tenant.id,
