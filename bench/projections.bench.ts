@@ -404,7 +404,26 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   polling every 100 ms under the same load — the floor set by gap-safe visibility and polling,
   so the ratio says how much the call-sessions work and the doorbell path add.
 
-_Where the goals stand (2 cores)._ Not met. Last run (AMD EPYC, 7 December just after midnight
+_Where the goals stand (2 cores)._ Not met. Last run (AMD EPYC, 7 December 03:40 UTC, at 75c07c2;
+SQL reference 673,040 events/s, a fast hour): call-sessions catch-up 19,452 events/s with one
+runner, 27,345 for the rebuild-like runner, 26,223 with two runners (goal 30,000); agent-timeline
+15,760, queue-attempts 55,670, extension-directory 138,806; lag max 2.64 s, p95 2.56 s after the
+warm-up (goal 2 s; no-op reference 0.49 s; 1.99 s during the warm-up), the ingest app taking
+4,998 of the 5,000 events/s asked and the worker caught up 0.1 s after the load stopped.
+Since the run before, \`tenant:create\` mints tenant ids that spread tenants evenly over the
+partitions (docs/projections.md, "Tenants spread evenly"), and the lag load starts with a 5 s
+warm-up. The earlier lag figures depended on where 8 random tenant ids happened to fall: with
+100,000 catch-up events and one build (ff2e069), a layout that left a partition without a tenant
+gave a lag growing all along the load to 7.3 s, a 2-2-2-2 layout 2.3 s at most (0.4–1.1 s after
+the first seconds). With the new ids the benchmark's lag runs gave 2.60 and 2.64 s (1M-event
+runs) and 3.32 s (a shorter run); with 8 partitions (one tenant each) instead of 4, 6.61 s — the
+worker's lanes then spend twice the wall time on the same events (48.8 s for agent-timeline
+against 26.9), so 4 stays the default. At this load the worker is near its capacity (its four
+lanes busy about 3.7 of every 4 seconds, 0.74 ms of lane time per event for all projections
+together): rounds grow with the backlog, and every cut in per-event cost shortens them more
+than proportionally.
+
+The run before (AMD EPYC, 7 December just after midnight
 UTC, at 36b0f0c; SQL reference 624,508 events/s): call-sessions catch-up 13,887 events/s with one
 runner, 20,847 for the rebuild-like runner, 20,292 with two runners (goal 30,000); agent-timeline
 14,087, queue-attempts 43,778, extension-directory 114,528; lag max 4.2 s, p95 4.1 s (goal 2 s;
