@@ -336,7 +336,7 @@ shares its event loop; PostgreSQL, both servers and the load generator share the
 cores. The two sides alternate which goes first, since the tables grow during the run (in a
 full run they already hold the append benchmark's million rows).
 
-_Where the goals stand (2 cores)._ Latest run (7 December 03:45 UTC, at 3128d8d; nothing on the
+_Where the goals stand (2 cores)._ Latest run (7 December 02:32 UTC, at 3128d8d; nothing on the
 ingest path changed since 36b0f0c): 21,640 events/s with 50-event arrays (1.16× the reference's
 18,661; goal 20,000: met), 4,959 single events/s (0.91× the reference's 5,472), and at 5,000
 single events/s paced a p99 of 44.3 ms (goal 50 ms: met in this run; the reference 41.0 ms) —

@@ -398,13 +398,13 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   ingest benchmark), and \`ProjectionRunner.lag()\` (age of the oldest event not yet applied, max
   over partitions) sampled every 500 ms from another process; max and p95 over the samples after
   the warm-up (both processes start cold here, a deployed worker has been running; the warm-up's
-  own maximum is in the notes). Runs before 7 December 03:00 UTC had no warm-up and random tenant
+  own maximum is in the notes). Runs before 75c07c2 (7 December) had no warm-up and random tenant
   ids, whose layout over the partitions changed from run to run. _Reference_: the lag
   of a projection that does nothing, advanced by a ProjectionRunner in that other process
   polling every 100 ms under the same load — the floor set by gap-safe visibility and polling,
   so the ratio says how much the call-sessions work and the doorbell path add.
 
-_Where the goals stand (2 cores)._ Not met. Last run (AMD EPYC, 7 December 03:40 UTC, at 75c07c2;
+_Where the goals stand (2 cores)._ Not met. Last run (AMD EPYC, 7 December 02:30 UTC, at 75c07c2;
 SQL reference 673,040 events/s, a fast hour): call-sessions catch-up 19,452 events/s with one
 runner, 27,345 for the rebuild-like runner, 26,223 with two runners (goal 30,000); agent-timeline
 15,760, queue-attempts 55,670, extension-directory 138,806; lag max 2.64 s, p95 2.56 s after the
