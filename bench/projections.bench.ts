@@ -16,7 +16,7 @@ import { Benchmark, BenchContext, BenchmarkOutput, Figure, figure } from './lib/
 import { catchUpWith } from './lib/catchup';
 import type { LagSamples } from './lib/catchup-child';
 import type { ProjectionTimes, ServerStats } from './lib/server-child';
-import { startChild } from './lib/child';
+import { PROJECTION_NODE_FLAGS, startChild } from './lib/child';
 import { loadEvents } from './lib/copy';
 import { createScratchDatabase } from './lib/database';
 import { clearBenchQueues, portsipTenant, startApp } from './lib/ingest-app';
@@ -108,7 +108,7 @@ async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<Lag
   const env = { PROJECTION_PARTITIONS: String(PARTITIONS), PROJECTION_BATCH_SIZE: String(BATCH) };
   // Ingest here, the worker in a process of its own: the deployment docker-compose.yml describes.
   const { app, url } = await startApp(databaseUrl, [IngestModule], env);
-  const worker = startChild('server-child');
+  const worker = startChild('server-child', { execArgv: PROJECTION_NODE_FLAGS });
   await worker.call('start', { kind: 'worker', databaseUrl, env });
   const loadgen = LoadGenerator.start();
   const observer = startChild('catchup-child');

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { CatchUpProgress } from './catchup-child';
-import { BenchChild, startChild } from './child';
+import { BenchChild, PROJECTION_NODE_FLAGS, startChild } from './child';
 import { describeTimes, mergeTimes } from './query-timing';
 
 export interface CatchUpOptions {
@@ -25,7 +25,7 @@ export async function catchUpWith(
 ): Promise<{ events: number; seconds: number; done: boolean; detail: string }> {
   const children: BenchChild[] = [];
   try {
-    for (let i = 0; i < runners; i++) children.push(startChild('catchup-child'));
+    for (let i = 0; i < runners; i++) children.push(startChild('catchup-child', { execArgv: PROJECTION_NODE_FLAGS }));
     await Promise.all(
       children.map((c) =>
         c.call('prepare', {

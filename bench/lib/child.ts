@@ -68,6 +68,13 @@ export class BenchChild {
 }
 
 /**
+ * Node flags of the processes that fold projections, as the product starts them (package.json's
+ * start, start:worker and cli scripts, the Dockerfile, docker-compose.yml's worker; a test keeps
+ * them in step): the bench's worker and catch-up runners get them too.
+ */
+export const PROJECTION_NODE_FLAGS = ['--max-semi-space-size=64'];
+
+/**
  * Starts `bench/lib/<module>` as a child. Its stdout and stderr go to our stderr (stdout of the
  * bench carries only the paths written). Works from the build (`.js`) and under ts-node (`.ts`).
  * With BENCH_CPU_PROF=<dir> every child writes a V8 CPU profile there when it exits.
