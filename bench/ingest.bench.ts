@@ -336,8 +336,12 @@ shares its event loop; PostgreSQL, both servers and the load generator share the
 cores. The two sides alternate which goes first, since the tables grow during the run (in a
 full run they already hold the append benchmark's million rows).
 
-_Where the goals stand (2 cores)._ Latest run (7 December 02:32 UTC, at 3128d8d; nothing on the
-ingest path changed since 36b0f0c): 21,640 events/s with 50-event arrays (1.16× the reference's
+_Where the goals stand (2 cores)._ Latest run (7 December 02:52 UTC, at 0c590d8; nothing on the
+ingest path changed since 36b0f0c): 21,351 events/s with 50-event arrays (1.19× the reference's
+17,994; goal 20,000: met), 6,733 single events/s (0.96× the reference's 7,048), and at 5,000
+single events/s paced a p99 of 50.0 ms (goal: under 50 ms — on the line; the reference 32.9 ms),
+ours achieving 4,979 events/s (the load generator held back 160 requests while 256 were
+unanswered), the reference 4,984. The run before (7 December 02:32 UTC, at 3128d8d): 21,640 events/s with 50-event arrays (1.16× the reference's
 18,661; goal 20,000: met), 4,959 single events/s (0.91× the reference's 5,472), and at 5,000
 single events/s paced a p99 of 44.3 ms (goal 50 ms: met in this run; the reference 41.0 ms) —
 though the load generator held back 388 of the 100,000 requests because 256 were unanswered

@@ -404,7 +404,18 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   polling every 100 ms under the same load — the floor set by gap-safe visibility and polling,
   so the ratio says how much the call-sessions work and the doorbell path add.
 
-_Where the goals stand (2 cores)._ Not met. Last run (AMD EPYC, 7 December 02:30 UTC, at 75c07c2;
+_Where the goals stand (2 cores)._ Catch-up met by the rebuild-like runner in the last run, lag
+not met. Last run (AMD EPYC, 7 December 02:48 UTC, at 8357da5; SQL reference 712,707 events/s):
+call-sessions catch-up 18,717 events/s with one runner, 30,481 for the rebuild-like runner
+(915,000 of the 1,000,000 events in the 30 s window; goal 30,000), 28,141 with two runners;
+agent-timeline 18,830, queue-attempts 60,008, extension-directory 144,953; lag max 2.77 s, p95
+2.59 s after the warm-up (goal 2 s; no-op reference 0.53 s; 1.80 s during the warm-up). Since
+the run before, the worker and the catch-up runners start with \`--max-semi-space-size=64\`, as
+the product now starts every process that folds projections (docs/projections.md, "Capacity":
+in alternating 100,000-event runs one runner went from 19,329 / 22,509 to 25,524 / 26,113
+events/s; in this 1M run the one-runner figure did not move, the others did).
+
+The run before (AMD EPYC, 7 December 02:30 UTC, at 75c07c2;
 SQL reference 673,040 events/s, a fast hour): call-sessions catch-up 19,452 events/s with one
 runner, 27,345 for the rebuild-like runner, 26,223 with two runners (goal 30,000); agent-timeline
 15,760, queue-attempts 55,670, extension-directory 138,806; lag max 2.64 s, p95 2.56 s after the
