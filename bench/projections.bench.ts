@@ -404,16 +404,28 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   polling every 100 ms under the same load — the floor set by gap-safe visibility and polling,
   so the ratio says how much the call-sessions work and the doorbell path add.
 
-_Where the goals stand (2 cores)._ Catch-up met by the rebuild-like runner in the last run, lag
-not met. Last run (AMD EPYC, 7 December 02:48 UTC, at 8357da5; SQL reference 712,707 events/s):
-call-sessions catch-up 18,717 events/s with one runner, 30,481 for the rebuild-like runner
-(915,000 of the 1,000,000 events in the 30 s window; goal 30,000), 28,141 with two runners;
-agent-timeline 18,830, queue-attempts 60,008, extension-directory 144,953; lag max 2.77 s, p95
-2.59 s after the warm-up (goal 2 s; no-op reference 0.53 s; 1.80 s during the warm-up). Since
-the run before, the worker and the catch-up runners start with \`--max-semi-space-size=64\`, as
-the product now starts every process that folds projections (docs/projections.md, "Capacity":
-in alternating 100,000-event runs one runner went from 19,329 / 22,509 to 25,524 / 26,113
-events/s; in this 1M run the one-runner figure did not move, the others did).
+_Where the goals stand (2 cores)._ Catch-up: met by the rebuild-like runner in the three 1M-event
+runs since the Node flag below (30,481, 31,411 in the instrumented run, 32,414 events/s), by two
+runners only in the instrumented run (32,440). Lag: met in some runs, not reliably. Last run (AMD
+EPYC, 7 December 03:05 UTC, at cb1bf09; SQL reference 824,797 events/s): call-sessions catch-up
+22,821 events/s with one runner, 32,414 for the rebuild-like runner (974,861 of the 1,000,000
+events in the 30 s window; goal 30,000), 26,026 with two runners; agent-timeline 17,558,
+queue-attempts 56,350, extension-directory 131,754; lag max 4.95 s, p95 4.64 s after the
+warm-up (goal 2 s; no-op reference 0.73 s). In that run the worker fell behind into rounds of
+about 1,400 events (88 rounds for the 125,000 events, against 230–550 in the other runs) while
+the ingest app's HTTP p99 rose to 1.2 s: the machine was saturated, and at this load the worker
+has little headroom (its four lanes busy about 3.7 of every 4 seconds in every run, about 0.75 ms
+of lane time per event for all projections together), so a slower phase of the machine tips it
+into long rounds. Five minutes earlier the same build, run with each round logged, gave a lag of
+0.2–0.4 s after the warm-up (max 1.46 s, p95 0.81 s, rounds of about 200 events in about 150
+ms; SQL reference 868,909, two runners 32,440 events/s). The run at 8357da5 (02:48 UTC, SQL
+reference 712,707): one runner 18,717, rebuild-like 30,481, two runners 28,141, agent-timeline
+18,830, queue-attempts 60,008, extension-directory 144,953; lag max 2.77 s, p95 2.59 s. Since
+75c07c2 the worker and the catch-up runners start with \`--max-semi-space-size=64\`, as the
+product now starts every process that folds projections (docs/projections.md, "Capacity": in
+alternating 100,000-event runs one runner went from 19,329 / 22,509 to 25,524 / 26,113
+events/s). Also tried: PostgreSQL over its Unix socket instead of TCP loopback (alternating
+100,000-event runs: no better, one runner 22,791 / 24,198 against 25,293 / 26,116 events/s).
 
 The run before (AMD EPYC, 7 December 02:30 UTC, at 75c07c2;
 SQL reference 673,040 events/s, a fast hour): call-sessions catch-up 19,452 events/s with one
