@@ -166,9 +166,9 @@ export const DEFAULT_WSI_TOPICS = ['extension_events', 'cdr_events', 'queue_even
  * A random (version 4) tenant id whose last byte is `slot` (0–255). Projection partitions are
  * chosen by that byte (`tenantPartition` in libs/event-store: last byte modulo the partition
  * count), so ids minted in the slots slotForNextTenant picks spread a handful of tenants evenly
- * over the partitions. With fully random ids, 8 tenants fall 2-2-2-2 on 4 partitions only 4 % of the time
- * and leave a partition empty 38 % of the time, while each partition is applied by one runner at a
- * time. The other 114 random bits keep ids unguessable and unique.
+ * over the partitions. With fully random ids, 8 tenants fall 2-2-2-2 on 4 partitions only 4 % of
+ * the time and leave a partition empty 38 % of the time, while each partition is applied by one
+ * runner at a time. The other 114 random bits keep ids unguessable and unique.
  */
 export function tenantIdInSlot(slot: number): string {
   if (!Number.isInteger(slot) || slot < 0 || slot > 255) throw new RangeError(`slot must be 0–255, not ${slot}`);
