@@ -23,7 +23,7 @@ import {
 import { mayYieldAgentChanges, statedQueueMapping, unmappedQueueId } from './agent-event-types';
 import { agentContexts, loadPayloads } from './agent-events.reader';
 import { agentBucketRows, segmentOrdinals } from './agent-rows';
-import { AgentSegment, StateChange, agentChanges, foldSegments } from './agent-segments.reducer';
+import { AgentSegment, SegmentLayer, StateChange, agentChanges, foldSegments } from './agent-segments.reducer';
 import { quarterHourStart } from './agent-stats';
 import {
   AgentKey,
@@ -242,7 +242,7 @@ export class AgentTimelineProjection implements Projection {
       const ordinals = segmentOrdinals(folded);
       folded.forEach((segment, i) => {
         segments.push({ tenantId: key.tenantId, ordinal: ordinals[i], segment });
-        const k = `${agentKey(key)}\u0000${timelineOf(segment.layer, segment.queue)}`;
+        const k = timelineOfAgent(key, segment.layer, segment.queue);
         (written.get(k) ?? written.set(k, []).get(k)!).push({ ordinal: ordinals[i], segment });
       });
     }
@@ -253,7 +253,7 @@ export class AgentTimelineProjection implements Projection {
       windows.map((w) => storedFrom(view.get(agentKey(w)), w.layer, w.queue, w.at.getTime())),
     );
     for (const w of windows) {
-      const segs = written.get(`${agentKey(w)}\u0000${timelineOf(w.layer, w.queue)}`) ?? [];
+      const segs = written.get(timelineKey(w)) ?? [];
       replaceTimeline(view.get(agentKey(w)), w.layer, w.queue, w.at.getTime(), segs);
     }
 
@@ -338,12 +338,12 @@ export class AgentTimelineProjection implements Projection {
     const byTimeline = new Map<string, StateChange[]>();
     for (const { key, changes } of read.values()) {
       for (const c of changes) {
-        const k = `${agentKey(key)}\u0000${timelineOf(c.layer, c.queue)}`;
+        const k = timelineOfAgent(key, c.layer, c.queue);
         (byTimeline.get(k) ?? byTimeline.set(k, []).get(k)!).push(c);
       }
     }
     for (const w of asked) {
-      const changes = byTimeline.get(`${agentKey(w)}\u0000${timelineOf(w.layer, w.queue)}`) ?? [];
+      const changes = byTimeline.get(timelineKey(w)) ?? [];
       learnChanges(view.get(agentKey(w)), w.layer, w.queue, w.at.getTime(), changes);
       add(w, changes);
     }
@@ -395,7 +395,7 @@ function withoutRepeats(changes: readonly ChangeRow[], view: BatchMemory): Chang
   const seen = new Set<string>();
   const stored = new Map<string, Set<string> | null>();
   const storedKeys = (c: ChangeRow): Set<string> | null => {
-    const k = `${agentKey(c)}\u0000${timelineOf(c.layer, c.queue)}`;
+    const k = timelineKey(c);
     let keys = stored.get(k);
     if (keys === undefined) {
       const t = view.get(agentKey(c)).changes.get(timelineOf(c.layer, c.queue));
@@ -438,6 +438,10 @@ function remembered(inserted: readonly InsertedChange[], view: BatchMemory): Tim
   }
   return [...byTimeline.values()].map((v) => v.t);
 }
+
+/** timelineKey of an agent's timeline given by layer and queue (null: none). */
+const timelineOfAgent = (a: AgentKey, layer: SegmentLayer, queue: string | null): string =>
+  timelineKey({ tenantId: a.tenantId, agent: a.agent, layer, queue: queue ?? '' });
 
 function uniqueAgents(changes: readonly ChangeRow[]): AgentKey[] {
   const out = new Map<string, AgentKey>();

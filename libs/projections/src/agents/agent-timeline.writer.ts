@@ -327,7 +327,7 @@ export async function replaceSegments(
     (byTimeline.get(k) ?? byTimeline.set(k, []).get(k)!).push(r);
   }
   const cleared: TimelineAt[] = [];
-  const removed: Array<{ tenantId: string; segment: AgentSegment; ordinal: number }> = [];
+  const removed: SegmentRow[] = [];
   const written: SegmentRow[] = [];
   windows.forEach((w, i) => {
     const fresh = byTimeline.get(timelineKey(w)) ?? [];
@@ -372,14 +372,7 @@ export async function replaceSegments(
          AS k(tenant_id, agent, layer, queue, started_at, ordinal)
        WHERE s.tenant_id = k.tenant_id AND s.agent = k.agent AND s.layer = k.layer AND s.queue = k.queue
          AND s.started_at = k.started_at AND s.ordinal = k.ordinal`,
-      [
-        removed.map((r) => r.tenantId),
-        removed.map((r) => r.segment.agent),
-        removed.map((r) => r.segment.layer),
-        removed.map((r) => r.segment.queue ?? ''),
-        removed.map((r) => r.segment.startedAt),
-        removed.map((r) => r.ordinal),
-      ],
+      segmentKeyColumns(removed),
     );
   }
   if (written.length === 0) return calls;
@@ -390,12 +383,7 @@ export async function replaceSegments(
      ON CONFLICT (tenant_id, agent, layer, queue, started_at, ordinal) DO UPDATE
        SET state = excluded.state, call_id = excluded.call_id, ended_at = excluded.ended_at`,
     [
-      written.map((r) => r.tenantId),
-      written.map((r) => r.segment.agent),
-      written.map((r) => r.segment.layer),
-      written.map((r) => r.segment.queue ?? ''),
-      written.map((r) => r.segment.startedAt),
-      written.map((r) => r.ordinal),
+      ...segmentKeyColumns(written),
       written.map((r) => r.segment.state),
       written.map((r) => r.segment.callId),
       written.map((r) => r.segment.endedAt),
@@ -403,6 +391,16 @@ export async function replaceSegments(
   );
   return calls;
 }
+
+/** The key columns of agent_segments rows (tenant, agent, layer, queue, start, ordinal), as arrays for unnest. */
+const segmentKeyColumns = (rows: readonly SegmentRow[]): unknown[][] => [
+  rows.map((r) => r.tenantId),
+  rows.map((r) => r.segment.agent),
+  rows.map((r) => r.segment.layer),
+  rows.map((r) => r.segment.queue ?? ''),
+  rows.map((r) => r.segment.startedAt),
+  rows.map((r) => r.ordinal),
+];
 
 const sameSegment = (a: AgentSegment, b: AgentSegment): boolean =>
   a.state === b.state && a.callId === b.callId && (a.endedAt?.getTime() ?? null) === (b.endedAt?.getTime() ?? null);
