@@ -21,5 +21,5 @@ HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # A larger young generation for the processes that fold projections (worker, standalone, cli's
 # rebuild): batches allocate heavily, and with V8's default 16 MB semi-spaces the scavenger ran
-# often enough to cost a fifth of a single catch-up runner's rate (docs/projections.md).
+# often enough to cost a single catch-up runner a sixth to a quarter of its rate (docs/projections.md).
 CMD ["node", "--max-semi-space-size=64", "dist/apps/standalone/main.js"]
