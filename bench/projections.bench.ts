@@ -14,7 +14,7 @@ import { TenancyService, loadConfig } from '@app/platform';
 import { IngestModule } from '../apps/ingest/ingest.module';
 import { Benchmark, BenchContext, BenchmarkOutput, Figure, figure } from './lib/benchmark';
 import { catchUpWith } from './lib/catchup';
-import type { LagSamples } from './lib/catchup-child';
+import type { LagSamples, Observed } from './lib/catchup-child';
 import type { ProjectionTimes, ServerStats } from './lib/server-child';
 import { PROJECTION_NODE_FLAGS, startChild } from './lib/child';
 import { loadEvents } from './lib/copy';
@@ -89,39 +89,55 @@ function p95(values: number[]): number {
 
 interface LagOutcome {
   samples: LagSamples;
-  drainSeconds: number;
   load: LoadResult;
-  /** The worker's CPU seconds and its projection times over the load and the drain. */
+  /** With the worker: seconds until call-sessions caught up once the load stopped. */
+  drainSeconds: number;
+  /** With the worker: its CPU seconds and its projection times over the load and the drain. */
   workerCpuSeconds: number;
   times: ProjectionTimes;
+}
+
+interface LagTenants {
+  targets: LoadTarget[];
   /** How many of the loaded tenants each partition holds (the busiest sets the lag). */
   layout: number[];
 }
 
+/** The lag load's tenants, through tenant:create's code: its ids spread them over the partitions (slotForNextTenant). */
+async function lagTenants(tenancy: TenancyService): Promise<LagTenants> {
+  const targets: LoadTarget[] = [];
+  const layout = new Array<number>(PARTITIONS).fill(0);
+  for (let i = 0; i < LAG_TENANTS; i++) {
+    const t = await portsipTenant(tenancy, `lag-${i + 1}`, ['none']);
+    layout[tenantPartition(t.tenantId, PARTITIONS)]++;
+    targets.push({ path: `/webhooks/${t.sources[0].id}`, headers: {} });
+  }
+  return { targets, layout };
+}
+
 /**
- * The ingest app with the worker in this process (as a standalone deployment runs them), a
- * steady paced load from the load generator, and lag sampled by an observer process that also
- * advances the no-op reference projection.
+ * The ingest app in this process, a steady paced load from the load generator, and lag sampled
+ * by an observer process. `call-sessions`: the product's worker (WorkerModule) in a process of its
+ * own applies the load, as docker-compose.yml deploys it, and the observer samples call-sessions.
+ * `noop`: no worker; the observer advances the no-op reference projection itself and samples it.
+ * Each phase has a load of its own (`runId`: distinct calls), so neither pays for the other.
  */
-async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<LagOutcome> {
+async function lagUnderLoad(
+  databaseUrl: string,
+  ctx: BenchContext,
+  observed: Observed,
+  runId: number,
+  tenants?: LagTenants,
+): Promise<LagOutcome & LagTenants> {
   await clearBenchQueues();
   const env = { PROJECTION_PARTITIONS: String(PARTITIONS), PROJECTION_BATCH_SIZE: String(BATCH) };
-  // Ingest here, the worker in a process of its own: the deployment docker-compose.yml describes.
   const { app, url } = await startApp(databaseUrl, [IngestModule], env);
-  const worker = startChild('server-child', { execArgv: PROJECTION_NODE_FLAGS });
-  await worker.call('start', { kind: 'worker', databaseUrl, env });
+  const worker = observed === 'call-sessions' ? startChild('server-child', { execArgv: PROJECTION_NODE_FLAGS }) : null;
   const loadgen = LoadGenerator.start();
   const observer = startChild('catchup-child');
   try {
-    const tenancy = app.get(TenancyService);
-    const targets: LoadTarget[] = [];
-    const layout = new Array<number>(PARTITIONS).fill(0);
-    for (let i = 0; i < LAG_TENANTS; i++) {
-      // Through tenant:create's code: its ids spread tenants over the partitions (slotForNextTenant).
-      const t = await portsipTenant(tenancy, `lag-${i + 1}`, ['none']);
-      layout[tenantPartition(t.tenantId, PARTITIONS)]++;
-      targets.push({ path: `/webhooks/${t.sources[0].id}`, headers: {} });
-    }
+    await worker?.call('start', { kind: 'worker', databaseUrl, env });
+    const { targets, layout } = tenants ?? (await lagTenants(app.get(TenancyService)));
     // A distinct call for every call sent: replaying a few hundred template calls (as the ingest
     // benchmark may) repeats their timestamps, which stacks ever more simultaneous calls on the
     // same agents at the same instants — no PBX sends that, and every batch re-folded the pile.
@@ -131,11 +147,11 @@ async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<Lag
       ),
     );
     await observer.call('prepare', { databaseUrl, partitions: PARTITIONS, batchSize: BATCH });
-    await observer.call('observe', { sampleMs: LAG_SAMPLE_MS, pollMs: 100 });
-    await worker.call<ServerStats>('stats'); // CPU from here on
-    const timesBefore = await worker.call<ProjectionTimes>('projectionTimes');
+    await observer.call('observe', { sampleMs: LAG_SAMPLE_MS, pollMs: 100, projection: observed });
+    await worker?.call<ServerStats>('stats'); // CPU from here on
+    const timesBefore = (await worker?.call<ProjectionTimes>('projectionTimes')) ?? {};
     ctx.log(
-      `lag: ${LAG_REQUESTS_PER_SECOND} requests/s of ${LAG_EVENTS_PER_REQUEST} events for ${LAG_WARMUP_SECONDS} + ${LAG_SECONDS} s, evenly paced`,
+      `lag of ${observed}: ${LAG_REQUESTS_PER_SECOND} requests/s of ${LAG_EVENTS_PER_REQUEST} events for ${LAG_WARMUP_SECONDS} + ${LAG_SECONDS} s, evenly paced`,
     );
     let load: LoadResult;
     let samples: LagSamples;
@@ -144,7 +160,7 @@ async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<Lag
         url,
         targets,
         templates,
-        runId: 500,
+        runId,
         eventsPerRequest: LAG_EVENTS_PER_REQUEST,
         paced: {
           requestsPerSecond: LAG_REQUESTS_PER_SECOND,
@@ -156,6 +172,7 @@ async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<Lag
       samples = await observer.call<LagSamples>('stopObserving');
     }
     assertClean('lag load', load);
+    if (!worker) return { samples, load, drainSeconds: Number.NaN, workerCpuSeconds: 0, times: {}, targets, layout };
     const loadEnded = performance.now();
     let drainSeconds = Number.NaN;
     while (performance.now() - loadEnded < 30_000) {
@@ -176,10 +193,10 @@ async function lagUnderLoad(databaseUrl: string, ctx: BenchContext): Promise<Lag
           events: t.events - before.events,
         };
     }
-    return { samples, drainSeconds, load, workerCpuSeconds: cpuSeconds, times, layout };
+    return { samples, drainSeconds, load, workerCpuSeconds: cpuSeconds, times, targets, layout };
   } finally {
     await observer.close();
-    await worker.close();
+    await worker?.close();
     await loadgen.close();
     await app.close();
     await clearBenchQueues().catch(() => undefined);
@@ -306,17 +323,21 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
     // Every projection the worker runs, or the lag would include another projection's backlog.
     for (const projection of allProjections()) await moveToEnd(pool, resetRunner, projection);
     ctx.log('lag under steady ingest');
-    const lag = await lagUnderLoad(scratch.url, ctx);
+    const lag = await lagUnderLoad(scratch.url, ctx, 'call-sessions', 500);
+    // The reference in a phase of its own, on the same tenants, with calls of its own.
+    ctx.log('lag of the no-op reference projection under the same load, no worker running');
+    const reference = await lagUnderLoad(scratch.url, ctx, 'noop', 501, lag);
     // Samples start with the load; the first LAG_WARMUP_SECONDS of them are the warm-up.
-    const ours = lag.samples.callSessions.slice(LAG_WARMUP_SAMPLES);
-    const noop = lag.samples.noop.slice(LAG_WARMUP_SAMPLES);
-    const warmupMax = Math.max(0, ...lag.samples.callSessions.slice(0, LAG_WARMUP_SAMPLES));
+    const ours = lag.samples.slice(LAG_WARMUP_SAMPLES);
+    const noop = reference.samples.slice(LAG_WARMUP_SAMPLES);
+    const warmupMax = Math.max(0, ...lag.samples.slice(0, LAG_WARMUP_SAMPLES));
     ctx.log(
       `lag max ${Math.max(...ours).toFixed(2)} s, p95 ${p95(ours).toFixed(2)} s ` +
         `(no-op: ${Math.max(...noop).toFixed(2)} / ${p95(noop).toFixed(2)} s); during the warm-up ${warmupMax.toFixed(2)} s`,
     );
     const rateLabel = `${LAG_EVENTS_PER_SECOND.toLocaleString('en-US')} events/s after a ${LAG_WARMUP_SECONDS} s warm-up`;
-    const lagName = (what: string) => `${what} lag of a no-op projection, same load, polled every 100 ms`;
+    const lagName = (what: string) =>
+      `${what} lag of a no-op projection, same load in a phase of its own (no worker), polled every 100 ms`;
     figures.push(
       figure(
         `projection lag at ${rateLabel}, max`,
@@ -344,7 +365,9 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
         `${lag.load.latencyMs.p50.toFixed(1)} ms, p99 ${lag.load.latencyMs.p99.toFixed(1)} ms; ProjectionRunner.lag() ` +
         `max over partitions sampled every ${LAG_SAMPLE_MS} ms from another process (${ours.length} samples after the warm-up; ` +
         `max during the warm-up ${warmupMax.toFixed(2)} s); ` +
-        `call-sessions caught up ${lag.drainSeconds.toFixed(1)} s after the load stopped`,
+        `call-sessions caught up ${lag.drainSeconds.toFixed(1)} s after the load stopped; the no-op reference under the ` +
+        `same load in a phase of its own, without the worker (its polling takes a quarter of a core: run alongside, ` +
+        `it was measured by taking that from the worker; reference phase HTTP p99 ${reference.load.latencyMs.p99.toFixed(1)} ms)`,
       `lag, the worker over the load and the drain: ${lag.workerCpuSeconds.toFixed(1)} CPU s; wall time per ` +
         `projection (cdr_projection_batch_seconds, read: cdr_projection_read_seconds): ${describeTimes(lag.times)}`,
     );
