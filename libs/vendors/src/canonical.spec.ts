@@ -42,6 +42,30 @@ describe('canonicalJson', () => {
     expect(canonicalJson(proto)).toBe(canonicalJsonSlow(proto));
   });
 
+  it('writes what the reference writer does for Dates, toJSON methods, deep nesting and mixed key orders', () => {
+    const at = new Date('2026-03-02T09:00:00.250Z');
+    const values: unknown[] = [
+      { z: at, a: { y: at, b: [at, { d: 1, c: at }] } },
+      { b: { toJSON: () => ({ y: 1, x: 2 }) }, a: 1 },
+      { b: Buffer.from('ab'), a: new Map([['k', 1]]) },
+      // 300 levels: past the fast path's depth limit (taken for a cycle), so the writer's text.
+      Array.from({ length: 300 }).reduce<unknown>((inner) => ({ b: inner, a: 1 }), null),
+      // Already sorted at every level, with an unsorted object deep inside an array.
+      { a: [{ a: 1, b: 2 }, { b: 1, a: 2 }], b: { a: null, b: [1, 'x', true] } },
+    ];
+    for (const v of values) expect(canonicalJson(v)).toBe(canonicalJsonSlow(v));
+    expect(canonicalJson({ z: at, a: 1 })).toBe('{"a":1,"z":"2026-03-02T09:00:00.250Z"}');
+    expect(canonicalJson({ b: { toJSON: () => ({ y: 1, x: 2 }) }, a: 1 })).toBe('{"a":1,"b":{"x":2,"y":1}}');
+  });
+
+  it('does not change the value it writes', () => {
+    const value = { b: { d: [{ f: 1, e: 2 }], c: 1 }, a: 0 };
+    const before = JSON.stringify(value);
+    canonicalJson(value);
+    expect(JSON.stringify(value)).toBe(before);
+    expect(Object.keys(value.b.d[0])).toEqual(['f', 'e']);
+  });
+
   it('property: equals JSON.stringify after a key sort, so it stays valid JSON', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
