@@ -34,6 +34,7 @@ import {
   withTransaction,
 } from '@app/platform';
 import { carrierImport, ratesImport, reconcile } from './billing';
+import { catchUpInProcesses, rebuildShares } from './rebuild';
 
 /** A command-line usage error: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
@@ -296,15 +297,17 @@ export const COMMANDS: Record<string, Command> = {
       const wanted = new Set(name ? [name] : all.map((p) => p.name));
       for (const p of all) if (p.follows && wanted.has(p.follows)) wanted.add(p.name);
       const chosen = all.filter((p) => wanted.has(p.name));
-      // Up to four partitions at once, a connection each (see ProjectionRunner.catchUp).
-      const lanes = Math.min(ctx.config.projections.partitions, 4);
+      // Up to four partitions at once in all, a connection each (see ProjectionRunner.catchUp), in
+      // PROJECTION_REBUILD_PROCESSES processes (default: one per core, at most one per partition).
+      const { partitions, rebuildBatchSize: batchSize, rebuildProcesses } = ctx.config.projections;
+      const lanes = Math.min(partitions, 4);
       const pool = new Pool({ connectionString: ctx.databaseUrl, max: lanes });
       pool.on('error', () => undefined); // a dropped idle connection: the next query reports it
       try {
         const runner = new ProjectionRunner(pool, new EventStore(pool), {
-          partitions: ctx.config.projections.partitions,
+          partitions,
           // Larger than a worker's: a replay counts by its total time (docs/projections.md, "Batch size").
-          batchSize: ctx.config.projections.rebuildBatchSize,
+          batchSize,
           catchUpConcurrency: lanes,
         });
         const { rows } = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM raw_events');
@@ -320,12 +323,20 @@ export const COMMANDS: Record<string, Command> = {
           const started = Date.now();
           await runner.reset(projection);
           bar.start(total, 0);
-          result[projection.name] = await runner.catchUp(projection, (n) => bar.increment(n));
+          const shares = rebuildShares(
+            { databaseUrl: ctx.databaseUrl, projection: projection.name, partitions, batchSize },
+            rebuildProcesses,
+            lanes,
+          );
+          const onBatch = (n: number) => bar.increment(n);
+          result[projection.name] =
+            shares.length > 1 ? await catchUpInProcesses(shares, onBatch) : await runner.catchUp(projection, onBatch);
           bar.update(Math.max(total, result[projection.name]));
           bar.stop();
           result[`${projection.name}Seconds`] = Math.round((Date.now() - started) / 100) / 10;
         }
-        return { rebuilt: chosen.map((p) => p.name), events: result };
+        const processes = Math.max(1, Math.min(rebuildProcesses, partitions));
+        return { rebuilt: chosen.map((p) => p.name), events: result, processes };
       } finally {
         await pool.end();
       }

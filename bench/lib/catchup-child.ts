@@ -159,14 +159,14 @@ serveParent(
       return maxLag(runner, new CallSessionsProjection());
     },
     /** Starts catchUp of a projection (call-sessions by default) and returns at once; `progress` tells how far it got. */
-    startCatchUp(args?: { projection?: string }): null {
+    startCatchUp(args?: { projection?: string; only?: number[] }): null {
       if (!runner || !timer) throw new Error('prepare first');
       const make = CATCHUP_PROJECTIONS[args?.projection ?? 'call-sessions'];
       if (!make) throw new Error(`unknown projection ${args?.projection}`);
       const state = { started: performance.now(), events: 0, done: false } as NonNullable<typeof catching>;
       catching = state;
       runner
-        .catchUp(make(), (n) => (state.events += n))
+        .catchUp(make(), (n) => (state.events += n), args?.only)
         .then(
           () => {
             state.done = true;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig, requireDatabaseUrl } from './config';
 
 describe('loadConfig', () => {
@@ -17,7 +18,13 @@ describe('loadConfig', () => {
       wsiEnabled: true,
     });
     expect(c.secretKey).toBeUndefined();
-    expect(c.projections).toEqual({ partitions: 4, batchSize: 2000, rebuildBatchSize: 5000, catchUpMs: 1000 });
+    expect(c.projections).toEqual({
+      partitions: 4,
+      batchSize: 2000,
+      rebuildBatchSize: 5000,
+      rebuildProcesses: availableParallelism(),
+      catchUpMs: 1000,
+    });
     expect(c.exports).toEqual({
       dir: './.data/exports',
       retentionDays: 30,

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /** Thrown when the environment does not describe a valid configuration; names every bad variable. */
@@ -88,6 +89,7 @@ const envSchema = z.object({
   PROJECTION_PARTITIONS: int(1, 256).default(4),
   PROJECTION_BATCH_SIZE: int(1, 100000).default(2000),
   PROJECTION_REBUILD_BATCH_SIZE: int(1, 100000).default(5000),
+  PROJECTION_REBUILD_PROCESSES: int(1, 256).optional(),
   PROJECTION_CATCHUP_MS: int(50, 600000).default(1000),
   BILLING_UPLOAD_LIMIT: int(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
   EXPORT_DIR: z.string().min(1).default('./.data/exports'),
@@ -119,7 +121,14 @@ export interface AppConfig {
   queue: { redisUrl?: string; prefix: string };
   embedded: { dataDir: string; postgresPort: number };
   eventStore: { dedupRetentionDays: number; partitionMonthsAhead: number };
-  projections: { partitions: number; batchSize: number; rebuildBatchSize: number; catchUpMs: number };
+  projections: {
+    partitions: number;
+    batchSize: number;
+    rebuildBatchSize: number;
+    /** Processes of `projections:rebuild` (default: one per core); at most one per partition is used. */
+    rebuildProcesses: number;
+    catchUpMs: number;
+  };
   /** Largest carrier CDR file accepted by `POST /billing/carrier-files`, bytes. */
   billing: { uploadLimit: number };
   /**
@@ -184,6 +193,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       partitions: e.PROJECTION_PARTITIONS,
       batchSize: e.PROJECTION_BATCH_SIZE,
       rebuildBatchSize: e.PROJECTION_REBUILD_BATCH_SIZE,
+      rebuildProcesses: e.PROJECTION_REBUILD_PROCESSES ?? availableParallelism(),
       catchUpMs: e.PROJECTION_CATCHUP_MS,
     },
     billing: { uploadLimit: e.BILLING_UPLOAD_LIMIT },

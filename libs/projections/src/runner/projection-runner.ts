@@ -101,14 +101,19 @@ export class ProjectionRunner {
   }
 
   /**
-   * Runs every partition until none has a visible event left (rebuilds), `catchUpConcurrency`
-   * partitions at a time. Events committed but still behind an older open transaction are left
+   * Runs every partition (or those of `only`) until none has a visible event left (rebuilds),
+   * `catchUpConcurrency` partitions at a time; several processes rebuilding one projection each
+   * take a share of the partitions. Events committed but still behind an older open transaction are left
    * for the workers; see isCaughtUp. A failing partition fails the call once the partitions
    * already running have finished their runs (each batch commits or rolls back whole); no lane
    * starts another partition after a failure.
    */
-  async catchUp(projection: Projection, onBatch?: (events: number) => void): Promise<number> {
-    const { partitions } = this.options;
+  async catchUp(projection: Projection, onBatch?: (events: number) => void, only?: readonly number[]): Promise<number> {
+    const { partitions: count } = this.options;
+    if (only?.some((p) => !(Number.isInteger(p) && p >= 0 && p < count)))
+      throw new RangeError(`partitions must be whole numbers in [0, ${count}), not ${only.join(', ')}`);
+    const chosen = only ? [...new Set(only)] : Array.from({ length: count }, (_, p) => p);
+    const partitions = chosen.length;
     const lanes = Math.min(partitions, this.options.catchUpConcurrency ?? 1);
     let total = 0;
     for (;;) {
@@ -119,8 +124,8 @@ export class ProjectionRunner {
       // One round: every partition once, for up to 2 s each (so a partition that keeps receiving
       // events cannot hold the others back), each lane taking the next partition not yet run.
       const lane = async () => {
-        for (let p = next++; p < partitions && !failing; p = next++) {
-          const r = await this.runPartition(projection, p, 2000).catch((error: unknown) => {
+        for (let i = next++; i < partitions && !failing; i = next++) {
+          const r = await this.runPartition(projection, chosen[i], 2000).catch((error: unknown) => {
             failing = true;
             throw error;
           });
