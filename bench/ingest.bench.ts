@@ -336,7 +336,26 @@ shares its event loop; PostgreSQL, both servers and the load generator share the
 cores. The two sides alternate which goes first, since the tables grow during the run (in a
 full run they already hold the append benchmark's million rows).
 
-_Where the goals stand (2 cores)._ Latest run (7 December 03:05 UTC, at cb1bf09; nothing on the
+_Where the goals stand (2 cores)._ On the Intel Xeon machine of 7 December 04:00–05:00 UTC the
+arrays goal is met in most runs, the p99 goal in a minority. Last run (04:56 UTC, at ac50ddd;
+the ingest path's only change since cb1bf09 is the faster canonical JSON of ec591c5): 20,190
+events/s with 50-event arrays (1.02× the reference's 19,825; goal 20,000: met), 6,656 single
+events/s (0.99×), and at 5,000 single events/s paced a p99 of 65.2 ms (goal 50 ms: not met; the
+reference 51.8 ms, not met either). Over the 19 runs of that hour at 5,000 events/s (most of them
+experiments with the settings below, same code otherwise; a CPU-profiled run left out): arrays
+19,009–22,421 events/s, 20,000 or more in 15 (the reference 19,081–24,162); the paced p99 33.7–68.6 ms, under 50 ms in 7 (the reference
+23.5–53.7 ms, over 50 in 2). What the p99 is made of, measured inside the app over the paced
+load: from a request's arrival to its response being written, p50 3.2–4.0 ms and p99 10.6–13.0
+ms in every 2 s window; appends 99 % under 10 ms (4,851 group commits of about 10 events in
+10 s); event-loop delay p99 18 ms, max 26 ms (GC pauses under 25 ms); at 1,000 events/s the
+load generator saw p99 7.3 ms (the reference 4.9). So the tens of milliseconds the load generator
+sees on top are spent outside the request handling — waiting for a core among the app, its
+PostgreSQL backends, Redis and the load generator itself, whose pacing and clock share the two
+cores (both sides show stalls of 100–500 ms, with up to 256 requests unanswered). Tried, not
+adopted: \`GROUP_COMMIT_MAX_DELAY_MS\` 0 instead of 2 (p99 33.7, 49.4, 48.1, 63.1, 62.1 against
+57.6, 50.0, 53.4, 40.5 ms in alternating runs), no doorbell at all (68.6 ms in one run),
+\`--max-semi-space-size=64\` for the app (49.1 ms in one run; scavenges 1,221 → 466).
+Earlier, on the AMD EPYC machine: latest run (7 December 03:05 UTC, at cb1bf09; nothing on the
 ingest path changed since 36b0f0c): 23,057 events/s with 50-event arrays (0.99× the reference's
 23,217; goal 20,000: met), 8,102 single events/s (0.98× the reference's 8,300), and at 5,000
 single events/s paced a p99 of 41.5 ms (goal 50 ms: met; the reference 34.4 ms), ours achieving

@@ -443,9 +443,39 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   included), which was taken from the worker under measurement: with the same build the lag was
   2.3–3.0 s with it alongside and 0.6–1.0 s without.
 
-_Where the goals stand (2 cores)._ Catch-up: met by the rebuild-like runner in the three 1M-event
-runs since the Node flag below (30,481, 31,411 in the instrumented run, 32,414 events/s), by two
-runners only in the instrumented run (32,440). Lag: met in some runs, not reliably. Last run (AMD
+_Where the goals stand (2 cores)._ Catch-up: met by \`projections:rebuild\` as it now runs
+(two processes on two cores). Lag: met in six of the seven runs of 7 December on the Intel
+machine since the reference got a phase of its own; not in a slow phase of the machine. Last run
+(Intel Xeon, 7 December 04:51 UTC, at ac50ddd; SQL reference 685,135 events/s): call-sessions catch-up 18,179 events/s with one runner, 30,863 for one runner with four
+lanes (batches of 5000), **36,456 for two processes of two lanes each, as \`projections:rebuild\`
+now replays on two cores** (all 1,000,000 events in 27.4 s; goal 30,000), 27,322 with two
+one-at-a-time runners; agent-timeline 16,933, queue-attempts 68,864, extension-directory 142,846;
+lag max 2.99 s, p95 2.48 s after the warm-up (goal 2 s; no-op reference 0.16 s). That run hit a
+slow phase: the worker fell into rounds of about 580 events (214 rounds for the 125,000 events,
+against about 500 in the faster runs), the ingest app's HTTP p99 was 252 ms (56 ms in the
+reference phase), and the two-runner figure fell from 32,353 to 27,322 events/s against the run
+just before it. The other 1M-event runs that day: at ec591c5 (about 04:40 UTC) one runner 19,523, four
+lanes in one process 29,718, two runners 32,353, agent-timeline 17,533, lag max 1.55 s, p95
+1.36 s; at 363b43b (about 04:00 UTC) 20,110, 31,273, 31,552, agent-timeline 18,359, lag max 1.32 s,
+p95 0.97 s. Over 100,000 events (363b43b, about 03:55–04:10 UTC) the lag was 0.87, 1.02,
+0.65 and 1.00 s at most. Why the reference moved: until 363b43b the no-op projection ran beside
+the worker, and a CPU sample of every process over the load (node and PostgreSQL backends, each
+backend counted to the process at the other end of its connection) gave the worker 14.0 s of its
+own CPU and 9.9 s of PostgreSQL's, the ingest app 7.6 + 6.1 s, the reference's poller 2.5 + 3.7 s
+and the load generator 2.7 s: 46.5 of the 50 CPU seconds two cores have in 25 s. Without the
+poller the same build gave 0.59 s (pg_stat_statements on a private server showed the poller's
+reads alone at 1.7 ms each, 9 a second, mostly their look at \`pg_locks\`). The worker took the
+freed CPU (15.1 + 12.6 s) in smaller rounds, so the machine is still near saturation at 5,000
+events/s: a slower phase, or anything else on the cores, shows up in the lag at once.
+\`projections:rebuild\` now runs in one process per core (\`PROJECTION_REBUILD_PROCESSES\`,
+docs/projections.md, "Rebuild"): with four lanes in one process the Node process used a whole
+core and PostgreSQL under half of the other (8.5 and 3.4 CPU seconds over 8 s), since a batch
+folds in JavaScript; the earlier runs' "rebuild-like" figure is the four-lanes-in-one-process one.
+
+Earlier on 7 December (AMD EPYC, reference alongside the worker): catch-up met by that
+four-lanes runner in the three 1M-event runs since the Node flag below (30,481, 31,411 in the
+instrumented run, 32,414 events/s), by two runners only in the instrumented run (32,440); lag
+met in some runs, not reliably. Last run there (AMD
 EPYC, 7 December 03:05 UTC, at cb1bf09; SQL reference 824,797 events/s): call-sessions catch-up
 22,821 events/s with one runner, 32,414 for the rebuild-like runner (974,861 of the 1,000,000
 events in the 30 s window; goal 30,000), 26,026 with two runners; agent-timeline 17,558,
