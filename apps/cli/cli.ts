@@ -301,6 +301,7 @@ export const COMMANDS: Record<string, Command> = {
       // PROJECTION_REBUILD_PROCESSES processes (default: one per core, at most one per partition).
       const { partitions, rebuildBatchSize: batchSize, rebuildProcesses } = ctx.config.projections;
       const lanes = Math.min(partitions, 4);
+      const processes = Math.max(1, Math.min(rebuildProcesses, partitions));
       const pool = new Pool({ connectionString: ctx.databaseUrl, max: lanes });
       pool.on('error', () => undefined); // a dropped idle connection: the next query reports it
       try {
@@ -325,7 +326,7 @@ export const COMMANDS: Record<string, Command> = {
           bar.start(total, 0);
           const shares = rebuildShares(
             { databaseUrl: ctx.databaseUrl, projection: projection.name, partitions, batchSize },
-            rebuildProcesses,
+            processes,
             lanes,
           );
           const onBatch = (n: number) => bar.increment(n);
@@ -335,7 +336,6 @@ export const COMMANDS: Record<string, Command> = {
           bar.stop();
           result[`${projection.name}Seconds`] = Math.round((Date.now() - started) / 100) / 10;
         }
-        const processes = Math.max(1, Math.min(rebuildProcesses, partitions));
         return { rebuilt: chosen.map((p) => p.name), events: result, processes };
       } finally {
         await pool.end();
