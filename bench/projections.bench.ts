@@ -405,9 +405,11 @@ ingest. **Goals: catch-up ≥ 30,000 events/s; lag < 2 s at 5,000 events/s.**
   sources. Then \`ProjectionRunner.catchUp\` of call-sessions from empty read models with
   \`PROJECTION_PARTITIONS\` 4 and the product's default batches: once with one runner taking the
   partitions one at a time, once with one runner advancing all four at once on a connection each
-  with batches of \`PROJECTION_REBUILD_BATCH_SIZE\` (5000), as \`projections:rebuild\` does
-  (\`catchUpConcurrency\`), once with two one-at-a-time runners in parallel, each a process of its
-  own like two workers; the runners that stand for workers read a worker's batches of
+  with batches of \`PROJECTION_REBUILD_BATCH_SIZE\` (5000) (\`catchUpConcurrency\`; how
+  \`projections:rebuild\` ran until ac50ddd), once with two processes sharing the partitions (0
+  and 2, 1 and 3), each advancing its two at once with those batches, as \`projections:rebuild\`
+  now runs on two cores (\`PROJECTION_REBUILD_PROCESSES\`), once with two one-at-a-time runners in
+  parallel, each a process of its own like two workers; the runners that stand for workers read a worker's batches of
   \`PROJECTION_BATCH_SIZE\` (2000). Events applied per second over the
   whole pass — or, when a pass takes longer than 30 s, over those 30 s, after which it is stopped
   and the notes say how far it got (only the start of the pass is then measured).

@@ -34,7 +34,7 @@ import {
   withTransaction,
 } from '@app/platform';
 import { carrierImport, ratesImport, reconcile } from './billing';
-import { catchUpInProcesses, rebuildShares } from './rebuild';
+import { catchUpInProcesses, catchUpShare, rebuildShares } from './rebuild';
 
 /** A command-line usage error: printed with the usage, exit code 2. */
 export class UsageError extends Error {}
@@ -298,19 +298,16 @@ export const COMMANDS: Record<string, Command> = {
       for (const p of all) if (p.follows && wanted.has(p.follows)) wanted.add(p.name);
       const chosen = all.filter((p) => wanted.has(p.name));
       // Up to four partitions at once in all, a connection each (see ProjectionRunner.catchUp), in
-      // PROJECTION_REBUILD_PROCESSES processes (default: one per core, at most one per partition).
+      // PROJECTION_REBUILD_PROCESSES processes (default: one per core, at most one per partition);
+      // batches larger than a worker's: a replay counts by its total time (docs/projections.md,
+      // "Batch size"). This process only counts, resets and shows progress.
       const { partitions, rebuildBatchSize: batchSize, rebuildProcesses } = ctx.config.projections;
       const lanes = Math.min(partitions, 4);
       const processes = Math.max(1, Math.min(rebuildProcesses, partitions));
-      const pool = new Pool({ connectionString: ctx.databaseUrl, max: lanes });
+      const pool = new Pool({ connectionString: ctx.databaseUrl, max: 1 });
       pool.on('error', () => undefined); // a dropped idle connection: the next query reports it
       try {
-        const runner = new ProjectionRunner(pool, new EventStore(pool), {
-          partitions,
-          // Larger than a worker's: a replay counts by its total time (docs/projections.md, "Batch size").
-          batchSize,
-          catchUpConcurrency: lanes,
-        });
+        const runner = new ProjectionRunner(pool, new EventStore(pool), { partitions, batchSize });
         const { rows } = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM raw_events');
         const total = Number(rows[0].n);
         const result: Record<string, number> = {};
@@ -331,7 +328,7 @@ export const COMMANDS: Record<string, Command> = {
           );
           const onBatch = (n: number) => bar.increment(n);
           result[projection.name] =
-            shares.length > 1 ? await catchUpInProcesses(shares, onBatch) : await runner.catchUp(projection, onBatch);
+            shares.length > 1 ? await catchUpInProcesses(shares, onBatch) : await catchUpShare(shares[0], onBatch);
           bar.update(Math.max(total, result[projection.name]));
           bar.stop();
           result[`${projection.name}Seconds`] = Math.round((Date.now() - started) / 100) / 10;

@@ -23,8 +23,9 @@ const MAX_DEPTH = 256;
 class NotPlain extends Error {}
 
 /**
- * The value with every object's keys in sorted order: the value itself when it already is (the
- * usual case — a PBX sends its fields in a fixed order), else a copy of what had to change. Throws
+ * The value with every object's keys in sorted order: the value itself when it already is, else a
+ * copy of what had to change (vendors send their fields unsorted, so payloads are usually copied;
+ * values this library builds often need no copy). Throws
  * NotPlain for what JSON.stringify would not write as the writer does: integer-like keys (objects
  * order them numerically), bigints, toJSON methods other than Date's, and nesting deep enough to
  * be a cycle.
@@ -71,8 +72,8 @@ function sortedCopy(v: unknown, depth: number): unknown {
 /**
  * The hot path (every event's dedup key, every fold): the value with its keys sorted (sortedCopy,
  * which copies nothing when they already are), then the engine's JSON.stringify without a
- * replacer — several times faster than the recursive writer, and than a key-sorting replacer that
- * the engine calls for every value. It gives the same text for values parsed from JSON; for what
+ * replacer: faster than the recursive writer, and than a key-sorting replacer that the engine
+ * calls for every value (12 % on PortSIP payloads, far more on sorted values). It gives the same text for values parsed from JSON; for what
  * it cannot write identically (see sortedCopy) it returns undefined and the writer takes over.
  */
 function fastCanonicalJson(value: unknown): string | undefined {
