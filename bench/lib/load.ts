@@ -21,8 +21,10 @@ export interface LoadSpec {
   /**
    * `requestsPerSecond`, evenly spaced, for `seconds`, with at most `maxInFlight` unanswered (one
    * connection each); a request due while that many are unanswered is skipped and counted.
+   * `warmupSeconds` of the same stream come first, on the same connections, tallied apart in
+   * `warmup` (load-child.ts says why).
    */
-  paced?: { requestsPerSecond: number; seconds: number; maxInFlight: number };
+  paced?: { requestsPerSecond: number; seconds: number; maxInFlight: number; warmupSeconds?: number };
 }
 
 export interface LoadResult {
@@ -45,6 +47,8 @@ export interface LoadResult {
   seconds: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
   statusCodes: Record<string, number>;
+  /** Paced loads with a warm-up: the warm-up's own figures; the rest of the result leaves it out. */
+  warmup?: LoadResult;
 }
 
 /** The load generator: a process of its own, so it never competes for the server's event loop. */
@@ -74,11 +78,15 @@ export class LoadGenerator {
   }
 }
 
-/** Events per second acknowledged as stored. */
+/** Events acknowledged as stored, a paced load's warm-up included. */
+export const acknowledged = (r: LoadResult): number => r.accepted + (r.warmup?.accepted ?? 0);
+
+/** Events per second acknowledged as stored (a paced load's warm-up left out). */
 export const eventsPerSecond = (r: LoadResult): number => r.accepted / r.seconds;
 
 /** Throws unless every request was answered 200 and every event sent was stored exactly once. */
 export function assertClean(label: string, r: LoadResult): void {
+  if (r.warmup) assertClean(`${label}, warm-up`, r.warmup);
   const problems: string[] = [];
   if (r.errors) problems.push(`${r.errors} connection errors (${r.timeouts} timeouts)`);
   if (r.non2xx) problems.push(`${r.non2xx} answers other than 200: ${JSON.stringify(r.statusCodes)}`);
