@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       rebuildBatchSize: 5000,
       rebuildProcesses: availableParallelism(),
       catchUpMs: 1000,
+      doorbellIntervalMs: 10,
     });
     expect(c.exports).toEqual({
       dir: './.data/exports',

@@ -91,6 +91,7 @@ const envSchema = z.object({
   PROJECTION_REBUILD_BATCH_SIZE: int(1, 100000).default(5000),
   PROJECTION_REBUILD_PROCESSES: int(1, 256).optional(),
   PROJECTION_CATCHUP_MS: int(50, 600000).default(1000),
+  PROJECTION_DOORBELL_INTERVAL_MS: int(0, 1000).default(10),
   BILLING_UPLOAD_LIMIT: int(1024, 4 * 1024 * 1024 * 1024).default(256 * 1024 * 1024),
   EXPORT_DIR: z.string().min(1).default('./.data/exports'),
   EXPORT_RETENTION_DAYS: int(1, 3650).default(30),
@@ -128,6 +129,8 @@ export interface AppConfig {
     /** Processes of `projections:rebuild` (default: one per core); at most one per partition is used. */
     rebuildProcesses: number;
     catchUpMs: number;
+    /** Rings of one partition within this many ms go to the queue as one (0: every ring). */
+    doorbellIntervalMs: number;
   };
   /** Largest carrier CDR file accepted by `POST /billing/carrier-files`, bytes. */
   billing: { uploadLimit: number };
@@ -195,6 +198,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       rebuildBatchSize: e.PROJECTION_REBUILD_BATCH_SIZE,
       rebuildProcesses: e.PROJECTION_REBUILD_PROCESSES ?? availableParallelism(),
       catchUpMs: e.PROJECTION_CATCHUP_MS,
+      doorbellIntervalMs: e.PROJECTION_DOORBELL_INTERVAL_MS,
     },
     billing: { uploadLimit: e.BILLING_UPLOAD_LIMIT },
     exports: {

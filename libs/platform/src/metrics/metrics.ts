@@ -96,6 +96,11 @@ export class Metrics {
     labelNames: ['projection', 'partition'] as const,
     registers: [this.registry],
   });
+  readonly doorbellRings = new Counter({
+    name: 'cdr_projection_doorbell_rings_total',
+    help: 'Projection doorbell rings sent to the queue (rings of a partition within PROJECTION_DOORBELL_INTERVAL_MS go as one)',
+    registers: [this.registry],
+  });
   readonly doorbellErrors = new Counter({
     name: 'cdr_projection_doorbell_errors_total',
     help: 'Projection doorbell rings that failed (the catch-up loop covers them)',
