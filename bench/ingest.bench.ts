@@ -367,7 +367,31 @@ shares its event loop; PostgreSQL, both servers and the load generator share the
 cores. The two sides alternate which goes first, since the tables grow during the run (in a
 full run they already hold the append benchmark's million rows).
 
-_Where the goals stand (2 cores)._ On the Intel Xeon machine of 7 December 04:00–05:00 UTC the
+_Where the goals stand (2 cores)._ Latest (AMD EPYC machine of 7 December 05:40–07:00 UTC, a
+slow phase: the bare reference managed only 11,329–17,000 events/s with arrays): neither goal
+is met on this machine, by us or by the reference, and we are at the reference's level. Recorded
+run (at 5cf1f1c, with the paced warm-up of 0d109ae and the coalesced doorbell of 5cf1f1c):
+17,683 events/s with 50-event arrays (1.10× the reference's 16,058; goal 20,000: not met), 5,008
+single events/s (0.90×), and at 5,000 single events/s paced a p99 of 50.9 ms (goal 50 ms: just
+missed; the reference 52.1 ms). Over the 8 runs of that build with the same load generator the
+paced p99 was 89.8, 40.9, 63.0, 50.9, 50.4, 80.5, 108.4, 74.7 ms, the reference's in the same
+runs 86.7, 48.7, 70.9, 52.1, 49.1, 92.2, 104.5, 71.1 ms (ours lower in 5 of 8); arrays 15,128–
+17,683 events/s (the reference 11,329–16,952). In most of those runs neither server kept the
+5,000 events/s (up to 6,813 requests held back while 256 were unanswered), while the
+machine's whole CPU use per event swung by up to 1.7× between identical runs (128–227 µs of
+server CPU per event at the same load). Two findings of that session: (1) the p99 before 0d109ae
+included the load generator's cold start (a cascade of new connections; its 3 s, now tallied
+apart, have p99 95–250 ms for ours and 150–810 ms for the reference); (2) the kernel's loopback
+send of each HTTP response (\`writev\`) is the largest single cost in both servers' CPU profiles
+(18 % of ours under the paced load, about 38 µs per response on that machine): a cost per
+request that no server-side change removes. Tried and not adopted: two ingest processes on one
+port (\`node:cluster\`; p99 91–111 ms against 44–122 ms with one, the CPU being the limit, not
+the event loop), \`GROUP_COMMIT_MAX_DELAY_MS\` 8 instead of 2 (no difference out of the noise),
+undici instead of \`node:http\` in the load generator (about 7 % less load-generator CPU).
+The doorbell now sends about a quarter of the Redis jobs it did (\`EVALSHA\` 670–1,100 against
+2,100–3,600 per 13 s of paced load).
+
+On the Intel Xeon machine of 7 December 04:00–05:00 UTC the
 arrays goal is met in most runs, the p99 goal in a minority. Last run (04:56 UTC, at ac50ddd;
 the ingest path's only change since cb1bf09 is the faster canonical JSON of ec591c5): 20,190
 events/s with 50-event arrays (1.02× the reference's 19,825; goal 20,000: met), 6,656 single
