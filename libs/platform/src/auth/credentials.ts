@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { CredentialConfigurationError, InvalidSecretError } from './errors';
 
 /** Authentication methods a webhook source can be configured with. */
@@ -101,21 +101,20 @@ export function isAuthMethod(value: unknown): value is AuthMethod {
 
 /** Lowercase hex SHA-256 of a UTF-8 string. */
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  return hash('sha256', value, 'hex');
 }
 
 /** Compares two strings without revealing, through timing, where they differ or how long they are. */
 export function constantTimeEqual(a: string, b: string): boolean {
   // Hashing first gives equal-length inputs, which timingSafeEqual requires.
-  const da = createHash('sha256').update(a, 'utf8').digest();
-  const db = createHash('sha256').update(b, 'utf8').digest();
+  const da = hash('sha256', a, 'buffer');
+  const db = hash('sha256', b, 'buffer');
   return timingSafeEqual(da, db);
 }
 
 /** HA1 = H(username ":" realm ":" password) for the given algorithm (RFC 7616 §3.4.2), lowercase hex. */
 export function computeHa1(algorithm: DigestAlgorithm, username: string, realm: string, password: string): string {
-  const hash = algorithm === 'MD5' ? 'md5' : 'sha256';
-  return createHash(hash).update(`${username}:${realm}:${password}`, 'utf8').digest('hex');
+  return hash(algorithm === 'MD5' ? 'md5' : 'sha256', `${username}:${realm}:${password}`, 'hex');
 }
 
 /** Hashes a password with scrypt and a fresh random salt into `scrypt$N$r$p$salt$hash`. */
@@ -152,7 +151,7 @@ export async function verifyBasicCredentials(
 
 /** Compares a presented bearer or `X-Pbx-Token` value with the stored SHA-256, in constant time. */
 export function verifyToken(stored: BearerCredentials | TokenCredentials, presented: string): boolean {
-  const presentedDigest = createHash('sha256').update(presented, 'utf8').digest();
+  const presentedDigest = hash('sha256', presented, 'buffer');
   const storedDigest = Buffer.from(stored.tokenSha256, 'hex');
   // parseStoredCredentials guarantees 32 bytes; the guard keeps timingSafeEqual from throwing on bad input.
   if (storedDigest.length !== presentedDigest.length) return false;
