@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { Benchmark, BenchContext, BenchmarkOutput, Figure, figure } from './lib/benchmark';
-import { BenchChild, startChild } from './lib/child';
+import { BenchChild, INGEST_NODE_FLAGS, startChild } from './lib/child';
 import { cpuBetween, cpuSnapshot, describeCpu } from './lib/cpu';
 import { clearBenchQueues } from './lib/ingest-app';
 import {
@@ -38,13 +38,16 @@ interface Server {
   acknowledged: number;
   peakRssBytes: number;
   cpuSeconds: number;
+  /** GC pauses (all, and scavenges with their count) over the measured loads. */
+  gc: { seconds: number; scavengeSeconds: number; scavenges: number };
   events: number;
   /** CPU seconds by process group over this server's measured loads. */
   cpu: Record<string, number>;
 }
 
 async function startServer(side: Side, databaseUrl: string): Promise<Server> {
-  const child = startChild('server-child');
+  // Ours as the product starts it; the bare reference with Node's defaults.
+  const child = startChild('server-child', { execArgv: side === 'ours' ? INGEST_NODE_FLAGS : [] });
   const info = await child.call<ServerInfo>('start', { kind: side === 'ours' ? 'ingest' : 'reference', databaseUrl });
   return {
     side,
@@ -59,6 +62,7 @@ async function startServer(side: Side, databaseUrl: string): Promise<Server> {
     acknowledged: 0,
     peakRssBytes: 0,
     cpuSeconds: 0,
+    gc: { seconds: 0, scavengeSeconds: 0, scavenges: 0 },
     events: 0,
     cpu: {},
   };
@@ -94,6 +98,9 @@ async function drive(
     server.peakRssBytes = Math.max(server.peakRssBytes, stats.peakRssBytes);
     // CPU is read before and after the whole load, a paced load's warm-up included: so are its events.
     server.cpuSeconds += stats.cpuSeconds;
+    server.gc.seconds += stats.gcSeconds;
+    server.gc.scavengeSeconds += stats.scavengeSeconds;
+    server.gc.scavenges += stats.scavenges;
     server.events += acknowledged(r);
     for (const [k, v] of Object.entries(cpu ?? {})) server.cpu[k] = (server.cpu[k] ?? 0) + v;
   }
@@ -211,6 +218,9 @@ function describeFixed(r: LoadResult): string {
   );
 }
 const mib = (bytes: number) => bytes / 2 ** 20;
+const describeGc = (s: Server) =>
+  `${s.gc.seconds.toFixed(2)} s, of which ${s.gc.scavenges.toLocaleString('en-US')} scavenges ` +
+  `${s.gc.scavengeSeconds.toFixed(2)} s`;
 
 async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
   const pool = new Pool({ connectionString: ctx.databaseUrl, max: 2, application_name: 'cdr-bench' });
@@ -314,6 +324,7 @@ async function run(ctx: BenchContext): Promise<BenchmarkOutput> {
           `ours: ${describeFixed(fixedOurs)}; reference: ${describeFixed(fixedRef)}`,
         `server CPU per event over the measured loads: ours ${cpu(ours)} µs, reference ${cpu(ref)} µs; idle RSS ` +
           `${Math.round(mib(idleRss.ours))} vs ${Math.round(mib(idleRss.ref))} MiB`,
+        `GC pauses over the measured loads, ours: ${describeGc(ours)}; reference: ${describeGc(ref)}`,
         `CPU seconds over all measured loads, ours: ${describeCpu(ours.cpu)}; reference: ${describeCpu(ref.cpu)}`,
         `each server a process of its own on loopback, the load generator a third, PostgreSQL on the same cores`,
       ],

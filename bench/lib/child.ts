@@ -75,6 +75,14 @@ export class BenchChild {
 export const PROJECTION_NODE_FLAGS = ['--max-semi-space-size=64'];
 
 /**
+ * Node flags of the ingest app as the product starts it (package.json's start:ingest,
+ * docker-compose.yml's ingest; the same test keeps them in step): the ingest benchmark's app gets
+ * them. A webhook allocates little but thousands arrive a second: with the default 16 MB
+ * semi-spaces the app spent about three times as long in scavenges (docs/ingestion.md).
+ */
+export const INGEST_NODE_FLAGS = ['--max-semi-space-size=64'];
+
+/**
  * Starts `bench/lib/<module>` as a child. Its stdout and stderr go to our stderr (stdout of the
  * bench carries only the paths written). Works from the build (`.js`) and under ts-node (`.ts`).
  * With BENCH_CPU_PROF=<dir> every child writes a V8 CPU profile there when it exits.

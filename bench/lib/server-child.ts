@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import { serveParent } from './child';
 
@@ -24,6 +25,11 @@ export interface ServerStats {
   peakRssBytes: number;
   /** CPU time of this process since the previous stats call. */
   cpuSeconds: number;
+  /** Garbage-collection pauses of this process since the previous stats call (their wall time). */
+  gcSeconds: number;
+  /** Of which scavenges (young generation), and how many. */
+  scavengeSeconds: number;
+  scavenges: number;
 }
 
 /** The X-Pbx-Token of both kinds' `token` source. */
@@ -37,6 +43,16 @@ let projectionTimes: (() => Promise<ProjectionTimes>) | undefined;
 export type ProjectionTimes = Record<string, { seconds: number; batches: number; events: number }>;
 let peak = 0;
 let cpu = process.cpuUsage();
+const gc = { seconds: 0, scavengeSeconds: 0, scavenges: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.seconds += e.duration / 1000;
+    if ((e as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+      gc.scavengeSeconds += e.duration / 1000;
+      gc.scavenges++;
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
 setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 100).unref();
 
 serveParent(
@@ -103,8 +119,16 @@ serveParent(
       const rssBytes = process.memoryUsage.rss();
       const used = process.cpuUsage(cpu);
       cpu = process.cpuUsage();
-      const out = { rssBytes, peakRssBytes: Math.max(peak, rssBytes), cpuSeconds: (used.user + used.system) / 1e6 };
+      const out = {
+        rssBytes,
+        peakRssBytes: Math.max(peak, rssBytes),
+        cpuSeconds: (used.user + used.system) / 1e6,
+        gcSeconds: gc.seconds,
+        scavengeSeconds: gc.scavengeSeconds,
+        scavenges: gc.scavenges,
+      };
       peak = rssBytes;
+      Object.assign(gc, { seconds: 0, scavengeSeconds: 0, scavenges: 0 });
       return out;
     },
   },
