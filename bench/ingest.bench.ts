@@ -378,7 +378,7 @@ shares its event loop; PostgreSQL, both servers and the load generator share the
 cores. The two sides alternate which goes first, since the tables grow during the run (in a
 full run they already hold the append benchmark's million rows).
 
-_Where the goals stand (2 cores)._ Latest (AMD EPYC machine of 7 December, 06:50–07:00 UTC, at
+_Where the goals stand (2 cores)._ Latest (AMD EPYC machine of 7 December, 06:48–06:53 UTC, at
 ef4bc45: the ingest app with \`--max-semi-space-size=64\` as the product now starts it, one-shot
 SHA-256, the coalesced doorbell, the paced warm-up): three runs in a row. Recorded (the last):
 17,618 events/s with 50-event arrays (1.33× the reference's 13,209; goal 20,000: not met, by the
@@ -390,7 +390,7 @@ reference's in all three; the arrays goal in 1 of 3, at 1.06–1.33× the refere
 over the measured loads were 0.66–0.78 s against the reference's 1.71–2.22 s, and our server CPU
 per event 74–79 µs (the reference 68–85).
 
-Earlier that morning (05:40–06:45 UTC, a slower phase: the bare reference managed only
+Earlier that morning (05:40–06:40 UTC, a slower phase: the bare reference managed only
 11,329–17,000 events/s with arrays) neither goal was met, by us or by the reference, and we
 were at the reference's level. Recorded then (at 5cf1f1c, with the paced warm-up of 0d109ae and
 the coalesced doorbell of 5cf1f1c):
