@@ -385,8 +385,11 @@ SHA-256, the coalesced doorbell, the paced warm-up): three runs in a row. Record
 reference either), 5,747 single events/s (1.23×), and at 5,000 single events/s paced a p99 of
 47.3 ms (goal 50 ms: met; the reference 65.8 ms). The two before it: arrays 18,192 (1.06×) and
 20,885 events/s (1.18×; goal met), paced p99 41.7 ms (met; the reference 45.1) and 68.7 ms (not
-met; the reference 86.9). So the p99 goal was met in 2 of 3 runs and our p99 was below the
-reference's in all three; the arrays goal in 1 of 3, at 1.06–1.33× the reference. Our GC pauses
+met; the reference 86.9). Two more runs of the same build, alternating with an experiment
+(\`GROUP_COMMIT_MAX_EVENTS\` 2000 instead of 500: arrays 16,633 and 14,707 events/s against
+16,907 and 19,579, not adopted): paced p99 44.9 and 44.9 ms (the reference 68.9 and 79.7). So over
+the five runs of this build the p99 goal was met in 4 and our p99 was below the reference's in
+all five; the arrays goal in 1 (16,907–20,885 events/s, 1.06–1.33× the reference). Our GC pauses
 over the measured loads were 0.66–0.78 s against the reference's 1.71–2.22 s, and our server CPU
 per event 74–79 µs (the reference 68–85).
 
