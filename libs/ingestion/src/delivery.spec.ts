@@ -32,6 +32,39 @@ describe('splitDelivery', () => {
     ]);
   });
 
+  it('ends a string only at a quote after an even run of backslashes', () => {
+    // JSON texts: "a\\" (one escaped backslash, then the closing quote), "\\\"]," (an escaped
+    // backslash, an escaped quote, then ] and , inside the string), "\\\\" and an empty string.
+    const elements = ['"a\\\\"', '{"k":"\\\\\\"],","l":1}', '["\\\\\\\\",""]', '""', '{"":"\\""}'];
+    const body = b(`[${elements.join(' ,')}]`);
+    const events = splitDelivery(body);
+    expect(events.map((e) => e.raw.toString())).toEqual(elements);
+    expect(events.map((e) => e.value)).toEqual(['a\\', { k: '\\"],', l: 1 }, ['\\\\', ''], '', { '': '"' }]);
+  });
+
+  it('gives each element its own bytes for random values full of escapes', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const CHARS = ['\\', '"', '[', ']', '{', '}', ',', ':', ' ', 'a', 'é', '\n', '\u0001'];
+    const str = () => Array.from({ length: rand(6) }, () => CHARS[rand(CHARS.length)]).join('');
+    const value = (depth: number): unknown => {
+      const kind = depth > 2 ? rand(3) : rand(5);
+      if (kind === 0) return str();
+      if (kind === 1) return rand(1000) - 500;
+      if (kind === 2) return [null, true, false][rand(3)];
+      if (kind === 3) return Array.from({ length: rand(4) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: rand(4) }, () => [str(), value(depth + 1)]));
+    };
+    for (let round = 0; round < 300; round++) {
+      const elements = Array.from({ length: 1 + rand(5) }, () => JSON.stringify(value(0), null, rand(2) ? 1 : undefined));
+      const events = splitDelivery(b(`[ ${elements.join(' ,\n')} ]`));
+      expect(events.map((e) => e.raw.toString())).toEqual(elements);
+    }
+  });
+
   it('handles multi-byte UTF-8 and a byte-order mark', () => {
     const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), b('[{"name":"Zoë 📞"},{"n":"日本"}]')]);
     const events = splitDelivery(body);

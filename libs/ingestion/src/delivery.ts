@@ -38,33 +38,35 @@ export function splitDelivery(body: Buffer | undefined | null): DeliveredEvent[]
   );
 }
 
-const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+/** 1 for the bytes JSON allows as whitespace (a table: a Set lookup per byte cost more than the scan). */
+const IS_WS = new Uint8Array(256);
+for (const c of [0x20, 0x09, 0x0a, 0x0d]) IS_WS[c] = 1;
 
 /**
  * Byte ranges of the top-level elements of a JSON array that is already known to be valid.
- * JSON's structural characters are ASCII, so scanning UTF-8 bytes is safe.
+ * JSON's structural characters are ASCII, so scanning UTF-8 bytes is safe. Most bytes of an
+ * event are inside strings, which are skipped with the native search for the next quote
+ * (`closingQuote`) instead of one JavaScript step per byte: this scan took as long as the
+ * JSON.parse of the same body before.
  */
 function arrayElementSlices(buf: Buffer, from: number): Buffer[] {
   const out: Buffer[] = [];
+  const end = buf.length;
   let i = from;
-  while (WS.has(buf[i])) i++;
+  while (i < end && IS_WS[buf[i]] === 1) i++;
   i++; // '['
   let depth = 0;
-  let inString = false;
   let elementStart = -1;
   let lastNonWs = -1;
-  for (; i < buf.length; i++) {
+  for (; i < end; i++) {
     const c = buf[i];
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped byte
-      else if (c === 0x22) {
-        inString = false;
-        lastNonWs = i;
-      }
+    if (c === 0x22) {
+      if (elementStart < 0) elementStart = i;
+      i = closingQuote(buf, i + 1);
+      lastNonWs = i;
       continue;
     }
-    if (WS.has(c)) continue;
+    if (IS_WS[c] === 1) continue;
     if (depth === 0 && (c === 0x2c || c === 0x5d)) {
       // ',' or the closing ']'
       if (elementStart >= 0) out.push(buf.subarray(elementStart, lastNonWs + 1));
@@ -74,9 +76,23 @@ function arrayElementSlices(buf: Buffer, from: number): Buffer[] {
     }
     if (elementStart < 0) elementStart = i;
     lastNonWs = i;
-    if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) depth++;
+    if (c === 0x7b || c === 0x5b) depth++;
     else if (c === 0x7d || c === 0x5d) depth--;
   }
   return out;
+}
+
+/**
+ * Index of the quote that closes the string whose content starts at `from`: the first quote not
+ * escaped, i.e. preceded by an even number of backslashes (the run cannot reach past the opening
+ * quote, which is not a backslash).
+ */
+function closingQuote(buf: Buffer, from: number): number {
+  for (let j = from; ; j++) {
+    j = buf.indexOf(0x22, j);
+    if (j < 0) return buf.length; // cannot happen in valid JSON
+    let backslashes = 0;
+    while (buf[j - 1 - backslashes] === 0x5c) backslashes++;
+    if ((backslashes & 1) === 0) return j;
+  }
 }
