@@ -12,6 +12,7 @@ import { QueueHourNumbers1764000010000 } from './1764000010000-queue-hour-number
 import { DropRawEventsTenantByteIndex1764000011000 } from './1764000011000-drop-raw-events-tenant-byte-index';
 import { AgentSegmentsReaching1764000012000 } from './1764000012000-agent-segments-reaching';
 import { AgentLatestChanges1764000013000 } from './1764000013000-agent-latest-changes';
+import { RawEventsLz41764000014000 } from './1764000014000-raw-events-lz4';
 
 /** Every migration, in order. New migrations are appended here. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   DropRawEventsTenantByteIndex1764000011000,
   AgentSegmentsReaching1764000012000,
   AgentLatestChanges1764000013000,
+  RawEventsLz41764000014000,
 ];
