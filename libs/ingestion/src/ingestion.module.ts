@@ -45,6 +45,7 @@ import { SourceDirectory } from './source-directory';
         new GroupCommitter((events) => store.append(events), {
           maxDelayMs: config.ingest.groupCommitMaxDelayMs,
           maxEvents: config.ingest.groupCommitMaxEvents,
+          maxInFlight: config.ingest.groupCommitMaxInFlight,
           onCommitted: ({ events, result, ms }) => {
             metrics.appendBatchSeconds.observe(ms / 1000);
             metrics.appendBatchEvents.observe(events.length);

@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       digestAlgorithms: ['SHA-256', 'MD5'],
       groupCommitMaxDelayMs: 2,
       groupCommitMaxEvents: 500,
+      groupCommitMaxInFlight: 4,
       authMaxFailures: 10,
       wsiEnabled: true,
     });
@@ -43,6 +44,15 @@ describe('loadConfig', () => {
       'EXPORT_RETENTION_DAYS: expected at least 1 (got "0")',
     );
     expect(() => loadConfig({ EXPORT_ATTEMPTS: 'x' })).toThrow('EXPORT_ATTEMPTS: expected a whole number from 1 to 20');
+  });
+
+  it('parses and checks the group-commit settings', () => {
+    const c = loadConfig({ GROUP_COMMIT_MAX_IN_FLIGHT: '8', GROUP_COMMIT_MAX_EVENTS: '1000' });
+    expect(c.ingest).toMatchObject({ groupCommitMaxInFlight: 8, groupCommitMaxEvents: 1000 });
+    expect(() => loadConfig({ GROUP_COMMIT_MAX_IN_FLIGHT: '0' })).toThrow(
+      'GROUP_COMMIT_MAX_IN_FLIGHT: expected at least 1 (got "0")',
+    );
+    expect(() => loadConfig({ GROUP_COMMIT_MAX_IN_FLIGHT: '65' })).toThrow('GROUP_COMMIT_MAX_IN_FLIGHT');
   });
 
   it('parses and checks the projection batch sizes of workers and of rebuilds separately', () => {

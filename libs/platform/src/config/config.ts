@@ -83,6 +83,7 @@ const envSchema = z.object({
     .default(['SHA-256', 'MD5']),
   GROUP_COMMIT_MAX_DELAY_MS: int(0, 1000).default(2),
   GROUP_COMMIT_MAX_EVENTS: int(1, 10000).default(500),
+  GROUP_COMMIT_MAX_IN_FLIGHT: int(1, 64).default(4),
   AUTH_MAX_FAILURES: int(1, 10000).default(10),
   WSI_ENABLED: bool.default(true),
   TRUST_PROXY: bool.default(false),
@@ -114,6 +115,7 @@ export interface AppConfig {
     digestAlgorithms: Array<'SHA-256' | 'MD5'>;
     groupCommitMaxDelayMs: number;
     groupCommitMaxEvents: number;
+    groupCommitMaxInFlight: number;
     authMaxFailures: number;
     wsiEnabled: boolean;
   };
@@ -180,6 +182,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       digestAlgorithms: e.DIGEST_ALGORITHMS,
       groupCommitMaxDelayMs: e.GROUP_COMMIT_MAX_DELAY_MS,
       groupCommitMaxEvents: e.GROUP_COMMIT_MAX_EVENTS,
+      groupCommitMaxInFlight: e.GROUP_COMMIT_MAX_IN_FLIGHT,
       authMaxFailures: e.AUTH_MAX_FAILURES,
       wsiEnabled: e.WSI_ENABLED,
     },
