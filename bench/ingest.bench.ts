@@ -378,7 +378,31 @@ shares its event loop; PostgreSQL, both servers and the load generator share the
 cores. The two sides alternate which goes first, since the tables grow during the run (in a
 full run they already hold the append benchmark's million rows).
 
-_Where the goals stand (2 cores)._ Latest (AMD EPYC machine of 7 December, 06:48–06:53 UTC, at
+_Where the goals stand (2 cores)._ Latest (another AMD EPYC machine, 7 December 11:12–12:04 UTC):
+**both goals met in every run of the current build.** Recorded (12:02 UTC, at f398b23, after the
+append and Emmett benchmarks in the same run, so the tables already held a million rows): 20,189
+events/s with 50-event arrays (0.91× the reference's 22,307; goal 20,000 and 0.6×: met), 7,905
+single events/s (1.12×), and at 5,000 single events/s paced a p99 of 19.3 ms (goal 50 ms: met;
+the reference 15.2 ms). The three runs of that build: arrays 21,817, 26,114 and 20,189 events/s
+(the reference 24,347, 22,753, 22,307), paced p99 30.6, 14.1 and 19.3 ms (the reference 10.2,
+9.3, 15.2). Before the two changes of that hour, the build that had landed (9c5bc4e) in ten runs
+on this machine with an empty store: arrays 15,337–22,715 events/s, 20,000 or more in 5 (the
+reference 16,188–22,266, in 3), paced p99 16.3–49.7 ms, under 50 in all 10 (the reference
+20.1–41.8). A CPU profile of the whole machine (perf, cpu-clock) over our array load: PostgreSQL
+49 % of the samples, our server 38 %; in PostgreSQL the kernel's copy of written pages 14 %,
+pglz compressing the rows of \`call_cdr\` events (raw bytes plus jsonb copy over the 2 KB TOAST
+threshold) 6 %, sorting 5 %; in our server the scan that slices an array body into its elements'
+bytes took as long as \`JSON.parse\` of it (3 µs an event). Changed: the scan skips strings with
+a native quote search (80b33ef; 0.7 µs an event) and \`raw\`/\`payload\` are lz4-compressed
+(49299c0). In three alternating pairs of runs the arrays ratio to the reference went from 1.01,
+0.96, 1.01 (9c5bc4e) to 1.24, 1.10, 1.15. Tried, not adopted: 2 or 8 append transactions in
+flight instead of 4 (\`GROUP_COMMIT_MAX_IN_FLIGHT\`, new; arrays 21,420 and 18,396 with 2,
+19,080 and 19,277 with 4, 17,627 and 22,715 with 8: no difference out of the noise), sorting only
+narrow rows in the append statement (34.3 against 34.5 ms per 500 events), a canonical-JSON copy
+through \`Object.fromEntries\` (7.5 against 6.6 µs an event). This machine was faster than the one
+of the morning (the reference's arrays 16,188–24,347 events/s here against 11,329–19,579 there).
+
+Before that (AMD EPYC machine of 7 December, 06:48–06:53 UTC, at
 ef4bc45: the ingest app with \`--max-semi-space-size=64\` as the product now starts it, one-shot
 SHA-256, the coalesced doorbell, the paced warm-up): three runs in a row. Recorded (the last):
 17,618 events/s with 50-event arrays (1.33× the reference's 13,209; goal 20,000: not met, by the
