@@ -378,14 +378,16 @@ shares its event loop; PostgreSQL, both servers and the load generator share the
 cores. The two sides alternate which goes first, since the tables grow during the run (in a
 full run they already hold the append benchmark's million rows).
 
-_Where the goals stand (2 cores)._ Latest (another AMD EPYC machine, 7 December 11:12–12:04 UTC):
+_Where the goals stand (2 cores)._ Latest (another AMD EPYC machine, 7 December 11:12–12:20 UTC):
 **both goals met in every run of the current build.** Recorded (12:02 UTC, at f398b23, after the
 append and Emmett benchmarks in the same run, so the tables already held a million rows): 20,189
 events/s with 50-event arrays (0.91× the reference's 22,307; goal 20,000 and 0.6×: met), 7,905
 single events/s (1.12×), and at 5,000 single events/s paced a p99 of 19.3 ms (goal 50 ms: met;
 the reference 15.2 ms). The three runs of that build: arrays 21,817, 26,114 and 20,189 events/s
 (the reference 24,347, 22,753, 22,307), paced p99 30.6, 14.1 and 19.3 ms (the reference 10.2,
-9.3, 15.2). Before the two changes of that hour, the build that had landed (9c5bc4e) in ten runs
+9.3, 15.2). Three more runs of it alone afterwards (12:15–12:20 UTC, empty store): arrays
+23,615, 23,770 and 23,379 events/s (0.97×, 0.96×, 1.03×), paced p99 8.8, 20.1 and 28.0 ms (the
+reference 11.1, 11.6, 23.2). Before the two changes of that hour, the build that had landed (9c5bc4e) in ten runs
 on this machine with an empty store: arrays 15,337–22,715 events/s, 20,000 or more in 5 (the
 reference 16,188–22,266, in 3), paced p99 16.3–49.7 ms, under 50 in all 10 (the reference
 20.1–41.8). A CPU profile of the whole machine (perf, cpu-clock) over our array load: PostgreSQL
