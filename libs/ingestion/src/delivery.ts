@@ -38,7 +38,7 @@ export function splitDelivery(body: Buffer | undefined | null): DeliveredEvent[]
   );
 }
 
-/** 1 for the bytes JSON allows as whitespace (a table: a Set lookup per byte cost more than the scan). */
+/** 1 for the bytes JSON allows as whitespace (a table: cheaper per byte than a Set lookup). */
 const IS_WS = new Uint8Array(256);
 for (const c of [0x20, 0x09, 0x0a, 0x0d]) IS_WS[c] = 1;
 
